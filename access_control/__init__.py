@@ -1,0 +1,1 @@
+"""Pass tokens, signing keys, gates, validation and the gate-side client."""

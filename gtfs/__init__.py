@@ -1,0 +1,1 @@
+"""GTFS Schedule and Realtime: parse, validate, store, query."""

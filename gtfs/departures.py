@@ -1,0 +1,268 @@
+"""Departures at a stop (and its platforms, for a station) in a window of one date.
+
+Three sources of departures: trips of the date's service day; trips of the previous service day
+running past midnight (times of 24:00:00 and later); and frequency-based trips, expanded from
+their template stop times. Times are rendered in the feed's time zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row, and_, func, select
+from sqlalchemy.orm import Session
+
+from gtfs.errors import InvalidTimeWindow
+from gtfs.modes import mode_of
+from gtfs.refs import Ref
+from gtfs.repository import (
+    GtfsRepository,
+    frequencies_t,
+    routes_t,
+    stop_times_t,
+    trips_t,
+)
+from gtfs.service_days import active_service_ids, local_datetime, seconds_since_service_start
+
+NO_PICKUP = 1
+MAX_WINDOW_S = 48 * 3600
+
+
+@dataclass
+class Departure:
+    feed_id: str
+    trip_id: str
+    route_id: str
+    route_short_name: str | None
+    route_long_name: str | None
+    route_type: int | None
+    route_color: str | None
+    headsign: str | None
+    stop_id: str
+    stop_sequence: int
+    service_date: date
+    scheduled_departure: datetime
+    scheduled_arrival: datetime | None
+    frequency_based: bool = False
+    realtime_departure: datetime | None = None
+    realtime_arrival: datetime | None = None
+    delay_s: int | None = None
+    status: str = "scheduled"  # scheduled | canceled | skipped
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def mode(self) -> str:
+        return mode_of(self.route_type)
+
+    @property
+    def sort_key(self) -> datetime:
+        return self.realtime_departure or self.scheduled_departure
+
+
+# Given departures, fills their real-time fields in place (from GTFS-Realtime state).
+RealtimeApplier = Callable[[str, list[Departure]], None]
+
+
+def _row_columns() -> list[Any]:
+    return [
+        stop_times_t.c.trip_id,
+        stop_times_t.c.stop_id,
+        stop_times_t.c.stop_sequence,
+        stop_times_t.c.arrival_time,
+        stop_times_t.c.departure_time,
+        stop_times_t.c.stop_headsign,
+        stop_times_t.c.pickup_type,
+        trips_t.c.route_id,
+        trips_t.c.service_id,
+        trips_t.c.trip_headsign,
+        routes_t.c.route_short_name,
+        routes_t.c.route_long_name,
+        routes_t.c.route_type,
+        routes_t.c.route_color,
+    ]
+
+
+def _joined(version_id: int) -> Any:
+    return (
+        select(*_row_columns())
+        .join(
+            trips_t,
+            and_(
+                trips_t.c.feed_version_id == stop_times_t.c.feed_version_id,
+                trips_t.c.trip_id == stop_times_t.c.trip_id,
+            ),
+        )
+        .join(
+            routes_t,
+            and_(
+                routes_t.c.feed_version_id == trips_t.c.feed_version_id,
+                routes_t.c.route_id == trips_t.c.route_id,
+            ),
+        )
+        .where(stop_times_t.c.feed_version_id == version_id)
+    )
+
+
+class DeparturesQuery:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.repo = GtfsRepository(session)
+
+    def run(
+        self,
+        ref: Ref,
+        day: date,
+        start_s: int,
+        end_s: int,
+        realtime: RealtimeApplier | None = None,
+    ) -> list[Departure]:
+        if not 0 <= start_s <= end_s or end_s - start_s > MAX_WINDOW_S:
+            raise InvalidTimeWindow("the window must satisfy 0 <= from <= to, at most 48 h long")
+        version = self.repo.current_version(ref.feed_id)
+        stop = self.repo.stop(version.id, ref.id)
+        stop_ids = [stop.stop_id, *(c.stop_id for c in self.repo.child_stops(version.id, [ref.id]))]
+        tz = ZoneInfo(version.timezone or "Europe/Rome")
+        lo = local_datetime(day, start_s, tz)
+        hi = local_datetime(day, end_s, tz)
+        freq_trips = (
+            set(
+                self.session.execute(
+                    select(frequencies_t.c.trip_id)
+                    .where(frequencies_t.c.feed_version_id == version.id)
+                    .distinct()
+                ).scalars()
+            )
+            if self.repo.has_frequencies(version.id)
+            else set()
+        )
+        out: list[Departure] = []
+        for service_day in (day - timedelta(days=1), day):
+            active = active_service_ids(self.session, version.id, service_day)
+            if not active:
+                continue
+            a = seconds_since_service_start(lo, service_day, tz)
+            b = seconds_since_service_start(hi, service_day, tz)
+            if b < 0:
+                continue
+            rows = self.session.execute(
+                _joined(version.id).where(
+                    stop_times_t.c.stop_id.in_(stop_ids),
+                    stop_times_t.c.departure_time.between(max(a, 0), b),
+                )
+            ).all()
+            for row in rows:
+                if row.service_id in active and row.trip_id not in freq_trips:
+                    out.extend(self._plain(ref.feed_id, row, service_day, tz))
+            if freq_trips:
+                out.extend(
+                    self._frequency_departures(
+                        ref.feed_id, version.id, stop_ids, active, service_day, tz, a, b
+                    )
+                )
+        out = [d for d in out if lo <= d.scheduled_departure <= hi]
+        if realtime is not None and out:
+            realtime(ref.feed_id, out)
+        out.sort(key=lambda d: (d.sort_key, d.route_short_name or "", d.trip_id))
+        return out
+
+    @staticmethod
+    def _departure(
+        feed_id: str,
+        row: Row[Any],
+        service_day: date,
+        tz: ZoneInfo,
+        dep_s: int,
+        arr_s: int | None,
+        frequency_based: bool = False,
+    ) -> Departure:
+        return Departure(
+            feed_id=feed_id,
+            trip_id=row.trip_id,
+            route_id=row.route_id,
+            route_short_name=row.route_short_name,
+            route_long_name=row.route_long_name,
+            route_type=row.route_type,
+            route_color=row.route_color,
+            headsign=row.stop_headsign or row.trip_headsign,
+            stop_id=row.stop_id,
+            stop_sequence=row.stop_sequence,
+            service_date=service_day,
+            scheduled_departure=local_datetime(service_day, dep_s, tz),
+            scheduled_arrival=None if arr_s is None else local_datetime(service_day, arr_s, tz),
+            frequency_based=frequency_based,
+        )
+
+    def _plain(
+        self, feed_id: str, row: Row[Any], service_day: date, tz: ZoneInfo
+    ) -> Iterable[Departure]:
+        if row.pickup_type == NO_PICKUP:
+            return ()
+        return (
+            self._departure(feed_id, row, service_day, tz, row.departure_time, row.arrival_time),
+        )
+
+    def _frequency_departures(
+        self,
+        feed_id: str,
+        version_id: int,
+        stop_ids: Sequence[str],
+        active: set[str],
+        service_day: date,
+        tz: ZoneInfo,
+        a: int,
+        b: int,
+    ) -> list[Departure]:
+        """Expand headway-based trips: each run starts at start_time + k * headway."""
+        rows = [
+            r
+            for r in self.session.execute(
+                _joined(version_id).where(
+                    stop_times_t.c.stop_id.in_(list(stop_ids)),
+                    stop_times_t.c.trip_id.in_(
+                        select(frequencies_t.c.trip_id).where(
+                            frequencies_t.c.feed_version_id == version_id
+                        )
+                    ),
+                )
+            ).all()
+            if r.service_id in active
+            and r.pickup_type != NO_PICKUP
+            and r.departure_time is not None
+        ]
+        if not rows:
+            return []
+        trip_ids = sorted({r.trip_id for r in rows})
+        first_departure = dict(
+            self.session.execute(
+                select(stop_times_t.c.trip_id, func.min(stop_times_t.c.departure_time))
+                .where(
+                    stop_times_t.c.feed_version_id == version_id,
+                    stop_times_t.c.trip_id.in_(trip_ids),
+                )
+                .group_by(stop_times_t.c.trip_id)
+            ).all()
+        )
+        windows: dict[str, list[Row[Any]]] = {}
+        for f in self.repo.frequencies(version_id, trip_ids):
+            windows.setdefault(f.trip_id, []).append(f)
+        out = []
+        for row in rows:
+            offset = row.departure_time - first_departure[row.trip_id]
+            dwell = 0 if row.arrival_time is None else row.departure_time - row.arrival_time
+            for f in windows.get(row.trip_id, []):
+                # Runs start in [start_time, end_time); only those reaching the stop in [a, b].
+                k0 = max(0, -(-(a - offset - f.start_time) // f.headway_secs))
+                start = f.start_time + k0 * f.headway_secs
+                while start < f.end_time and start + offset <= b:
+                    dep = start + offset
+                    departure = self._departure(
+                        feed_id, row, service_day, tz, dep, dep - dwell, frequency_based=True
+                    )
+                    departure.extra["exact_times"] = bool(f.exact_times)
+                    out.append(departure)
+                    start += f.headway_secs
+        return out

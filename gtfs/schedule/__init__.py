@@ -1,0 +1,1 @@
+"""GTFS Schedule: the reference as data, a streaming reader, and the validator."""

@@ -1,0 +1,1 @@
+"""The single mobility database: settings, engine, models shared by all, errors, Redis."""

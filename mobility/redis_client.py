@@ -1,0 +1,39 @@
+"""Redis client factory: real Redis when REDIS_URL is set, the in-process substitute otherwise."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import redis
+
+from mobility.settings import get_settings
+
+
+def make_redis(url: str) -> redis.Redis:
+    """A client for `url`; an empty URL gives a fakeredis server shared within this process."""
+    if url:
+        return redis.Redis.from_url(url, decode_responses=False, health_check_interval=30)
+    import fakeredis  # the embedded default only: never used when REDIS_URL is set
+
+    return fakeredis.FakeRedis(server=_embedded_server())
+
+
+@lru_cache(maxsize=1)
+def _embedded_server():  # type: ignore[no-untyped-def]
+    import fakeredis
+
+    return fakeredis.FakeServer()
+
+
+@lru_cache(maxsize=1)
+def get_redis() -> redis.Redis:
+    return make_redis(get_settings().redis_url)
+
+
+def key(*parts: str) -> str:
+    """A namespaced key: the configured prefix, then the parts joined by ':'."""
+    return get_settings().redis_key_prefix + ":".join(parts)
+
+
+def reset_redis_cache() -> None:
+    get_redis.cache_clear()

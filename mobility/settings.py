@@ -1,0 +1,68 @@
+"""The one settings object, read from the environment (and an optional `.env`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+
+
+class Settings(BaseSettings):
+    """Everything configurable; each field maps to an environment variable of the same name."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: str = Field(default="development", description="development | test | production")
+    var_dir: Path = Field(
+        default=DEFAULT_VAR_DIR, description="Where the embedded default keeps files"
+    )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL; empty means the embedded SQLite file var/mobility.sqlite3",
+    )
+    database_echo: bool = False
+    redis_url: str = Field(
+        default="", description="redis:// URL; empty means the in-process substitute (fakeredis)"
+    )
+    redis_key_prefix: str = Field(default="mob:", description="Prefix of every key we write")
+    timezone: str = Field(default="Europe/Rome", description="The area's time zone")
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    load_sample_data: bool = Field(
+        default=True, description="Import the bundled sample feed on first start if no feed exists"
+    )
+    sample_feed_id: str = "prato"
+    stripe_api_key: SecretStr = SecretStr("")
+    stripe_api_base: str = ""
+    stripe_webhook_secret: SecretStr = SecretStr("")
+    signing_key_file: Path | None = None
+    jwt_secret: SecretStr = SecretStr("")
+    realtime_ttl_s: int = Field(default=3600, description="How long real-time state lives in Redis")
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_postgres_driver(cls, url: str) -> str:
+        # Compose files and PaaS give postgres:// or postgresql://; we speak psycopg 3.
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'mobility.sqlite3'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests clear the cache to reconfigure)."""
+    return Settings()

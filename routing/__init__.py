@@ -1,0 +1,1 @@
+"""Journey planning, traffic assignment, freight routes and fleet plans."""

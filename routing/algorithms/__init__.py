@@ -1,0 +1,1 @@
+"""Pure algorithms on in-memory data: no database, HTTP or settings."""

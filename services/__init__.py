@@ -1,0 +1,1 @@
+"""Composition only: the FastAPI app, the CLI and the background worker."""

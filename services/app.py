@@ -1,0 +1,72 @@
+"""The FastAPI application factory: routers under /v1, problem+json errors, health."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from gtfs.api import router as gtfs_router
+from mobility.db import get_engine
+from mobility.migrate import ensure_migrated
+from mobility.problems import install_problem_handlers
+from services.health import router as health_router
+
+API_TITLE = "Coastal Mobility API"
+API_DESCRIPTION = (
+    "Integrated mobility backend for La Spezia, Livorno, Pisa, their ports and the interporto: "
+    "transit data, journeys, fares, passes, gates, traffic and freight. Errors are RFC 9457 "
+    "problem+json."
+)
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    # Refuse to serve an un-migrated database: a clear message beats 500s on every request.
+    ensure_migrated(get_engine())
+    yield
+
+
+def create_app(*, check_migrations: bool = True) -> FastAPI:
+    app = FastAPI(
+        title=API_TITLE,
+        description=API_DESCRIPTION,
+        version="0.1.0",
+        lifespan=_lifespan if check_migrations else None,
+    )
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    app.include_router(gtfs_router, prefix="/v1")
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
+                PROBLEM_SCHEMA
+            )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,5 @@
+"""The ASGI entry point for uvicorn/gunicorn: `services.asgi:app`."""
+
+from services.app import create_app
+
+app = create_app()

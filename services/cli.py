@@ -1,0 +1,249 @@
+"""The `mobility` command: serve the API, migrate the database, validate and import GTFS."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+from mobility.errors import MobilityError
+
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_enable=False
+)
+db_app = typer.Typer(no_args_is_help=True, help="Database schema migrations.")
+gtfs_app = typer.Typer(no_args_is_help=True, help="GTFS Schedule and Realtime.")
+app.add_typer(db_app, name="db")
+app.add_typer(gtfs_app, name="gtfs")
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """One line on stderr and a non-zero exit: what a script or a person needs."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+# -- serve --------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Default: API_HOST (127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: API_PORT (8000)")] = None,
+    workers: Annotated[int, typer.Option(min=1)] = 1,
+    sample_data: Annotated[
+        bool, typer.Option(help="Import the bundled sample feed if no feed exists yet")
+    ] = True,
+) -> None:
+    """Run the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from mobility.db import get_engine
+    from mobility.migrate import ensure_migrated
+    from mobility.settings import get_settings
+    from services.sample_data import load_sample_data_if_empty
+
+    settings = get_settings()
+    try:
+        ensure_migrated(get_engine())
+        if sample_data and settings.load_sample_data:
+            load_sample_data_if_empty(err)
+    except MobilityError as exc:
+        fail(exc.detail)
+    uvicorn.run(
+        "services.asgi:app",
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        workers=workers,
+        proxy_headers=True,
+    )
+
+
+# -- db -----------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the database to REVISION (default: the newest)."""
+    from mobility.db import get_engine
+    from mobility.migrate import current_revision, upgrade
+
+    engine = get_engine()
+    upgrade(engine, revision)
+    err.print(f"database at revision {current_revision(engine)} ({engine.dialect.name})")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's revision and the code's newest."""
+    from mobility.db import get_engine
+    from mobility.migrate import current_revision, head_revision
+
+    typer.echo(f"current: {current_revision(get_engine())}\nhead:    {head_revision()}")
+
+
+@db_app.command("revision")
+def db_revision(
+    message: Annotated[str, typer.Option("-m", "--message")],
+    autogenerate: bool = True,
+) -> None:
+    """Write a new migration (developers), comparing the models with the database."""
+    from alembic import command
+
+    from mobility.migrate import alembic_config
+    from mobility.settings import get_settings
+
+    command.revision(
+        alembic_config(get_settings().effective_database_url),
+        message=message,
+        autogenerate=autogenerate,
+    )
+
+
+# -- gtfs ---------------------------------------------------------------------------------
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description:<22}"),
+        BarColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+def _progress_callback(progress: Progress):  # type: ignore[no-untyped-def]
+    tasks: dict[str, int] = {}
+
+    def update(file: str, done: int, total: int) -> None:
+        if file not in tasks:
+            tasks[file] = progress.add_task(file, total=max(total, 1))
+        progress.update(tasks[file], completed=done)
+
+    return update
+
+
+@gtfs_app.command("validate")
+def gtfs_validate(
+    path: Path,
+    format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    max_notices: Annotated[int, typer.Option(help="Per code, in text output")] = 20,
+) -> None:
+    """Validate a GTFS feed (zip or folder); exit status 1 when it has errors."""
+    from gtfs.schedule.reader import FeedSource, FeedSourceError
+    from gtfs.schedule.validator import validate
+
+    if format not in ("text", "json"):
+        fail("--format must be text or json", 2)
+    try:
+        source = FeedSource(path)
+    except FeedSourceError as exc:
+        fail(str(exc))
+    with source, _progress() as progress:
+        report = validate(source, progress=_progress_callback(progress))
+    summary = report.notices.summary()
+    if format == "json":
+        body = {
+            "feed": str(path),
+            "valid": report.valid,
+            "summary": summary,
+            "row_counts": report.row_counts,
+            "notices": [
+                {
+                    "code": code["code"],
+                    "severity": code["severity"],
+                    "total": code["total"],
+                    "sample": [n.as_dict() for n in report.notices.find(code["code"])],
+                }
+                for code in summary["by_code"]
+            ],
+        }
+        typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
+    else:
+        for code in summary["by_code"]:
+            samples = report.notices.find(code["code"])[:max_notices]
+            for notice in samples:
+                typer.echo(notice.as_text())
+            if code["total"] > len(samples):
+                typer.echo(f"        ... {code['total'] - len(samples)} more {code['code']}")
+        typer.echo(
+            f"{path.name}: {summary['errors']} errors, {summary['warnings']} warnings, "
+            f"{summary['infos']} infos; {sum(report.row_counts.values()):,} rows"
+        )
+    raise typer.Exit(0 if report.valid else 1)
+
+
+@gtfs_app.command("import")
+def gtfs_import(
+    path: Path,
+    feed: Annotated[str, typer.Option("--feed", help="Feed id, e.g. prato")],
+    name: Annotated[str, typer.Option(help="Human name of the feed")] = "",
+    keep_versions: Annotated[int, typer.Option(min=0, help="Superseded versions kept")] = 0,
+) -> None:
+    """Validate and import a feed as a new version of FEED, switched to atomically."""
+    import re
+
+    from gtfs.importer import FEED_ID_PATTERN, import_feed
+    from mobility.db import get_engine
+
+    if not re.match(FEED_ID_PATTERN, feed):
+        fail(f"feed id '{feed}' must be lower-case letters, digits, '-' or '_' (max 64)", 2)
+    try:
+        with _progress() as progress:
+            result = import_feed(
+                get_engine(),
+                path,
+                feed,
+                name=name,
+                progress=_progress_callback(progress),
+                keep_versions=keep_versions,
+            )
+    except MobilityError as exc:
+        fail(exc.detail)
+    typer.echo(result.summary_line())
+
+
+@gtfs_app.command("feeds")
+def gtfs_feeds() -> None:
+    """List imported feeds and their current versions."""
+    from gtfs.service import list_feeds
+    from mobility.db import session_scope
+
+    with session_scope() as session:
+        for feed in list_feeds(session):
+            v = feed.current_version
+            if v is None:
+                typer.echo(f"{feed.id}: no current version")
+                continue
+            typer.echo(
+                f"{feed.id}: version {v.id}, {v.row_counts.get('stop_times.txt', 0):,} stop_times,"
+                f" service {v.service_start}..{v.service_end}, tz {v.timezone}"
+            )
+
+
+def main() -> None:
+    try:
+        app()
+    except MobilityError as exc:  # anything a command did not catch itself
+        err.print(f"[bold red]error:[/] {exc.detail}", highlight=False)
+        sys.exit(1)
+    except Exception as exc:
+        if os.environ.get("MOBILITY_DEBUG"):
+            raise
+        # One line for people and scripts; MOBILITY_DEBUG=1 shows the traceback.
+        err.print(f"[bold red]error:[/] {type(exc).__name__}: {exc}", highlight=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Products, fares, tariff policies, accounts, orders, payments and the ledger."""
