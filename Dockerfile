@@ -1,0 +1,16 @@
+# The production image: API, worker and migrations all run from it.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY mobility mobility
+COPY gtfs gtfs
+COPY routing routing
+COPY ticketing ticketing
+COPY access_control access_control
+COPY services services
+COPY data data
+RUN pip install . && useradd --system --home /app mobility && mkdir -p var && chown mobility var
+USER mobility
+EXPOSE 8000
+CMD ["mobility", "serve", "--host", "0.0.0.0", "--port", "8000", "--no-sample-data"]
