@@ -46,7 +46,7 @@ def write_feed(folder: Path, files: dict[str, str]) -> Path:
 
 
 @pytest.fixture
-def client(settings_env: None, engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
+def client(settings_env: None, engine: Engine, tmp_path: Path) -> Iterator[TestClient]:  # noqa: ARG001
     import_feed(engine, write_feed(tmp_path / "feed", FEED), "pisa")
     with TestClient(create_app()) as c:
         yield c
