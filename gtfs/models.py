@@ -1,6 +1,7 @@
 """Feeds, their versions, and one table per GTFS file (derived from the spec).
 
 Every static row carries `feed_version_id`; a feed serves its version whose status is `current`.
+On PostgreSQL the static tables are partitioned by that column, one partition per version.
 A partial unique index allows one current version per feed, so the switch to a new version is
 two UPDATEs in the import's transaction: readers see the old version or the new one, never a mix.
 """
@@ -120,7 +121,20 @@ def _static_table(spec: FileSpec) -> Table:
         Index(f"ix_{spec.table_name}_{'_'.join(cols)}", "feed_version_id", *cols)
         for cols in spec.indexes
     ]
-    return Table(spec.table_name, Base.metadata, *columns, *indexes)
+    # On PostgreSQL each version is a partition: an import loads a bare table and attaches it,
+    # and pruning a version is a DROP TABLE. SQLite ignores the clause.
+    return Table(
+        spec.table_name,
+        Base.metadata,
+        *columns,
+        *indexes,
+        postgresql_partition_by="LIST (feed_version_id)",
+    )
+
+
+def partition_name(table: str, version_id: int) -> str:
+    """The PostgreSQL partition that holds one version's rows of `table`."""
+    return f"{table}_v{version_id}"
 
 
 STATIC_TABLES: dict[str, Table] = {spec.name: _static_table(spec) for spec in FILES}

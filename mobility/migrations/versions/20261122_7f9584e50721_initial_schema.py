@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9b0fda78c9f8
+Revision ID: 7f9584e50721
 Revises:
-Create Date: 2026-11-22 00:39:41.939500
+Create Date: 2026-11-22 00:52:46.647837
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "9b0fda78c9f8"
+revision: str = "7f9584e50721"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -334,6 +334,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("feed_version_id", "agency_id", name=op.f("pk_gtfs_agency")),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_areas",
@@ -347,6 +348,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("feed_version_id", "area_id", name=op.f("pk_gtfs_areas")),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_attributions",
@@ -370,6 +372,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("feed_version_id", "line", name=op.f("pk_gtfs_attributions")),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_booking_rules",
@@ -398,6 +401,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "feed_version_id", "booking_rule_id", name=op.f("pk_gtfs_booking_rules")
         ),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_calendar",
@@ -419,6 +423,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("feed_version_id", "service_id", name=op.f("pk_gtfs_calendar")),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_calendar_dates",
@@ -435,6 +440,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "feed_version_id", "service_id", "date", name=op.f("pk_gtfs_calendar_dates")
         ),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     with op.batch_alter_table("gtfs_calendar_dates", schema=None) as batch_op:
         batch_op.create_index(
@@ -458,6 +464,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("feed_version_id", "fare_id", name=op.f("pk_gtfs_fare_attributes")),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_fare_leg_join_rules",
@@ -476,6 +483,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "feed_version_id", "line", name=op.f("pk_gtfs_fare_leg_join_rules")
         ),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_fare_leg_rules",
@@ -496,6 +504,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("feed_version_id", "line", name=op.f("pk_gtfs_fare_leg_rules")),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_fare_media",
@@ -512,6 +521,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "feed_version_id", "fare_media_id", name=op.f("pk_gtfs_fare_media")
         ),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_fare_products",
@@ -530,6 +540,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("feed_version_id", "line", name=op.f("pk_gtfs_fare_products")),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     with op.batch_alter_table("gtfs_fare_products", schema=None) as batch_op:
         batch_op.create_index(
@@ -554,6 +565,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("feed_version_id", "line", name=op.f("pk_gtfs_fare_rules")),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_fare_transfer_rules",
@@ -575,6 +587,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "feed_version_id", "line", name=op.f("pk_gtfs_fare_transfer_rules")
         ),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_feed_info",
@@ -596,6 +609,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("feed_version_id", "line", name=op.f("pk_gtfs_feed_info")),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_frequencies",
@@ -614,6 +628,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "feed_version_id", "trip_id", "start_time", name=op.f("pk_gtfs_frequencies")
         ),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_levels",
@@ -628,6 +643,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("feed_version_id", "level_id", name=op.f("pk_gtfs_levels")),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_location_group_stops",
@@ -646,6 +662,7 @@ def upgrade() -> None:
             "stop_id",
             name=op.f("pk_gtfs_location_group_stops"),
         ),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_location_groups",
@@ -661,6 +678,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "feed_version_id", "location_group_id", name=op.f("pk_gtfs_location_groups")
         ),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_networks",
@@ -674,6 +692,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("feed_version_id", "network_id", name=op.f("pk_gtfs_networks")),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_pathways",
@@ -697,6 +716,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("feed_version_id", "pathway_id", name=op.f("pk_gtfs_pathways")),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_rider_categories",
@@ -714,6 +734,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "feed_version_id", "rider_category_id", name=op.f("pk_gtfs_rider_categories")
         ),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_route_networks",
@@ -727,6 +748,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("feed_version_id", "route_id", name=op.f("pk_gtfs_route_networks")),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_routes",
@@ -751,6 +773,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("feed_version_id", "route_id", name=op.f("pk_gtfs_routes")),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_shapes",
@@ -769,6 +792,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "feed_version_id", "shape_id", "shape_pt_sequence", name=op.f("pk_gtfs_shapes")
         ),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_stop_areas",
@@ -784,6 +808,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "feed_version_id", "area_id", "stop_id", name=op.f("pk_gtfs_stop_areas")
         ),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_stop_times",
@@ -815,6 +840,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "feed_version_id", "trip_id", "stop_sequence", name=op.f("pk_gtfs_stop_times")
         ),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     with op.batch_alter_table("gtfs_stop_times", schema=None) as batch_op:
         batch_op.create_index(
@@ -848,6 +874,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("feed_version_id", "stop_id", name=op.f("pk_gtfs_stops")),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     with op.batch_alter_table("gtfs_stops", schema=None) as batch_op:
         batch_op.create_index(
@@ -874,6 +901,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("feed_version_id", "line", name=op.f("pk_gtfs_timeframes")),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_transfers",
@@ -894,6 +922,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("feed_version_id", "line", name=op.f("pk_gtfs_transfers")),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     with op.batch_alter_table("gtfs_transfers", schema=None) as batch_op:
         batch_op.create_index(
@@ -918,6 +947,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("feed_version_id", "line", name=op.f("pk_gtfs_translations")),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     op.create_table(
         "gtfs_trips",
@@ -940,6 +970,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("feed_version_id", "trip_id", name=op.f("pk_gtfs_trips")),
+        postgresql_partition_by="LIST (feed_version_id)",
     )
     with op.batch_alter_table("gtfs_trips", schema=None) as batch_op:
         batch_op.create_index(
