@@ -1,4 +1,4 @@
-"""The error base: each domain error carries its HTTP status and renders as RFC 9457 problem+json."""
+"""The error base: each domain error carries its HTTP status, rendered as RFC 9457 problem+json."""
 
 from __future__ import annotations
 

@@ -67,7 +67,7 @@ class ValidationContext:
 class Rule:
     """A semantic check: sees the parsed rows of `files`, then the end of each file and the feed.
 
-    `row` is indexed like `spec.fields`, with None where a value is empty or invalid. Rules keep
+    `row` is a tuple indexed like `spec.fields`, None where a value is empty or invalid. Rules keep
     only what they need (per trip, per shape): memory must not grow with stop_times.
     """
 
@@ -76,8 +76,14 @@ class Rule:
     def __init__(self, ctx: ValidationContext) -> None:
         self.ctx = ctx
 
-    def on_row(self, spec: FileSpec, line: int, row: list[Any]) -> None:
-        """Called for each row of a file in `files`."""
+    def on_row(self, spec: FileSpec, line: int, row: tuple[Any, ...]) -> None:
+        """Called for each row of a file in `files` (by `on_rows`, unless a rule overrides it)."""
+
+    def on_rows(self, spec: FileSpec, lines: list[int], rows: list[tuple[Any, ...]]) -> None:
+        """Called for each batch of rows, in file order; override to check a batch at once."""
+        on_row = self.on_row
+        for line, row in zip(lines, rows, strict=True):
+            on_row(spec, line, row)
 
     def on_file_end(self, spec: FileSpec) -> None:
         """Called when a file in `files` has been read (also when it is absent: not called)."""

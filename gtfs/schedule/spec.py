@@ -106,7 +106,9 @@ def _enum(name: str, values: tuple[int, ...], presence: Presence = OPT) -> Field
     return Field(name, T.ENUM, presence, enum=values)
 
 
-def _int(name: str, presence: Presence = OPT, lo: float | None = 0, hi: float | None = None) -> Field:
+def _int(
+    name: str, presence: Presence = OPT, lo: float | None = 0, hi: float | None = None
+) -> Field:
     return Field(name, T.INT, presence, min=lo, max=hi)
 
 

@@ -11,10 +11,12 @@ import csv
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Protocol
 
+from gtfs.schedule.columns import MISS, ColumnConverter
 from gtfs.schedule.context import Rule, ValidationContext
-from gtfs.schedule.fields import FieldError, Parser, amount_to_minor_units, parser_for
+from gtfs.schedule.fields import FieldError, amount_to_minor_units, parser_for
 from gtfs.schedule.notices import NoticeContainer
 from gtfs.schedule.reader import FeedSource
 from gtfs.schedule.rules import ALL_RULES
@@ -33,7 +35,7 @@ PROGRESS_EVERY = 20_000
 
 class RowSink(Protocol):
     def begin_file(self, spec: FileSpec) -> None: ...
-    def write_row(self, spec: FileSpec, line: int, row: list[Any]) -> None: ...
+    def write_columns(self, spec: FileSpec, lines: list[int], columns: list[list[Any]]) -> None: ...
     def end_file(self, spec: FileSpec) -> None: ...
     def abort(self) -> None: ...
 
@@ -56,8 +58,7 @@ def _referenced_targets() -> set[tuple[str, str]]:
 REFERENCED = _referenced_targets()
 
 
-_MEMO_LIMIT = 200_000
-_NO_MEMO = frozenset({FieldType.ID, FieldType.TEXT, FieldType.LAT, FieldType.LON, FieldType.AMOUNT})
+BATCH_ROWS = 4096
 
 
 @dataclass
@@ -65,8 +66,7 @@ class _Column:
     position: int  # in the CSV row
     index: int  # in the spec row
     name: str
-    parse: Parser
-    type: FieldType
+    converter: ColumnConverter
 
 
 class _KeyTracker:
@@ -78,24 +78,81 @@ class _KeyTracker:
         self.seen: set[Any] = set()
         self.groups: dict[Any, array[int]] = {}
 
-    def duplicate(self, row: list[Any]) -> bool:
+    def duplicates(self, cols: list[list[Any]]) -> list[int]:
+        """Rows of the batch whose key was seen before (in this batch or an earlier one)."""
         if self.grouped:
-            group, seq = row[self.idx[0]], row[self.idx[1]]
+            return self._grouped_duplicates(cols[self.idx[0]], cols[self.idx[1]])
+        keys = list(zip(*(cols[i] for i in self.idx), strict=True))
+        before = len(self.seen)
+        self.seen.update(keys)
+        if len(self.seen) - before == len(keys):
+            return []
+        # Something repeated: replay the batch to find which rows.
+        self.seen.difference_update(keys)
+        dups = []
+        for i, key in enumerate(keys):
+            if key in self.seen:
+                dups.append(i)
+            self.seen.add(key)
+        return dups
+
+    def _grouped_duplicates(self, groups: list[Any], seqs: list[Any]) -> list[int]:
+        dups = []
+        last: Any = MISS
+        current: array[int] | None = None
+        for i, (group, seq) in enumerate(zip(groups, seqs, strict=True)):
             if seq is None:
-                return False
-            seqs = self.groups.get(group)
-            if seqs is None:
-                self.groups[group] = array("q", (seq,))
-                return False
-            if seq in seqs:
-                return True
-            seqs.append(seq)
-            return False
-        key = tuple(row[i] for i in self.idx)
-        if key in self.seen:
-            return True
-        self.seen.add(key)
-        return False
+                continue
+            if group != last:
+                last = group
+                current = self.groups.get(group)
+                if current is None:
+                    current = self.groups[group] = array("q")
+            assert current is not None
+            if seq in current:
+                dups.append(i)
+            else:
+                current.append(seq)
+        return dups
+
+
+class _FilePlan:
+    """What to do with each batch of one file, worked out once from its header."""
+
+    def __init__(
+        self, spec: FileSpec, header: list[str], columns: list[_Column], ctx: ValidationContext
+    ) -> None:
+        name = spec.name
+        self.width = len(header)
+        self.columns = columns
+        self.required = [(i, f.name) for i, f in enumerate(spec.fields) if f.required]
+        self.refs = [
+            (i, f.name, tuple(ctx.key_sets[t] for t in f.ref.targets()), f.ref)
+            for i, f in enumerate(spec.fields)
+            if f.ref and f.name in header
+        ]
+        self.collect = [
+            (i, ctx.key_sets[(name, f.name)])
+            for i, f in enumerate(spec.fields)
+            if (name, f.name) in REFERENCED and f.name in header
+        ]
+        self.deferred: list[tuple[Any, int, str, Any]] = []  # self-references
+        self.keys = _KeyTracker(spec) if spec.primary_key else None
+        self.amounts = [i for i, f in enumerate(spec.fields) if f.type is FieldType.AMOUNT]
+        self.currency_idx = spec.index_of(spec.currency_field) if spec.currency_field else -1
+
+
+def _line_numbers(batch: list[list[str]], start: int, end: int) -> list[int]:
+    """Each row's line: consecutive unless a quoted value spans lines, then counted exactly."""
+    if end - start == len(batch):
+        return list(range(start + 1, end + 1))
+    lines = []
+    line = start
+    for fields in batch:
+        line += 1
+        lines.append(line)
+        line += sum(v.count("\n") for v in fields)
+    return lines
 
 
 class Validator:
@@ -193,9 +250,8 @@ class Validator:
                     field=name,
                 )
                 continue
-            columns.append(
-                _Column(pos, spec.index_of(name), name, parser_for(spec_field), spec_field.type)
-            )
+            converter = ColumnConverter(pos, spec_field.type, parser_for(spec_field))
+            columns.append(_Column(pos, spec.index_of(name), name, converter))
         for f in spec.fields:
             if f.required and f.name not in seen:
                 self.ctx.error(
@@ -211,131 +267,127 @@ class Validator:
     def _read_rows(
         self, spec: FileSpec, header: list[str], columns: list[_Column], rows: Any
     ) -> None:
-        ctx, name, width = self.ctx, spec.name, len(header)
-        n_fields = len(spec.fields)
-        required = [(i, f.name) for i, f in enumerate(spec.fields) if f.required]
-        refs = [
-            (i, f.name, tuple(ctx.key_sets[t] for t in f.ref.targets()), f.ref)
-            for i, f in enumerate(spec.fields)
-            if f.ref and f.name in header
-        ]
-        collect = [
-            (i, ctx.key_sets[(name, f.name)])
-            for i, f in enumerate(spec.fields)
-            if (name, f.name) in REFERENCED and f.name in header
-        ]
-        deferred: list[tuple[int, str, Any, Any]] = []  # self-references, checked at the end
-        keys = _KeyTracker(spec) if spec.primary_key else None
-        amounts = [i for i, f in enumerate(spec.fields) if f.type is FieldType.AMOUNT]
-        currency_idx = spec.index_of(spec.currency_field) if spec.currency_field else -1
-        rules = [r for r in self.rules if name in r.files]
-        sink = self.sink
-        count = 0
-        # Identifiers are checked inline; other types go through a memo, since times, sequence
-        # numbers and enum values repeat across hundreds of thousands of rows.
-        plan = [
-            (
-                c.position,
-                c.index,
-                c.name,
-                c.parse,
-                c.type is FieldType.ID,
-                None if c.type in _NO_MEMO else {},
-            )
-            for c in columns
-        ]
+        plan = _FilePlan(spec, header, columns, self.ctx)
+        rules = [r for r in self.rules if spec.name in r.files]
         reader = rows.reader
-        notices = self.notices
+        count = 0
+        while True:
+            start = reader.line_num
+            batch = list(islice(reader, BATCH_ROWS))
+            if not batch:
+                break
+            lines = _line_numbers(batch, start, reader.line_num)
+            if len(set(map(len, batch))) != 1 or len(batch[0]) != plan.width:
+                batch, lines = self._fix_lengths(spec.name, batch, lines, plan.width)
+                if not batch:
+                    continue
+            cols = self._convert_batch(spec, plan, batch, lines)
+            count += len(lines)
+            if rules:
+                out = list(zip(*cols, strict=True))
+                for rule in rules:
+                    rule.on_rows(spec, lines, out)
+            sink = self._live_sink()
+            if sink is not None:
+                sink.write_columns(spec, lines, cols)
+            if self.progress is not None:
+                self.progress(spec.name, rows.position(), rows.size)
+        for value, line, fname, ref in plan.deferred:
+            if not self._resolves(value, ref):
+                self._fk_notice(spec.name, line, fname, value, ref)
+        self.ctx.row_counts[spec.name] = count
+        if self.progress is not None:
+            self.progress(spec.name, rows.size, rows.size)
 
-        for fields in reader:
-            line = reader.line_num
-            if len(fields) != width:
-                fields = self._fix_row_length(name, line, fields, width)
-                if fields is None:
-                    continue
-            row: list[Any] = [None] * n_fields
-            bad: set[int] | None = None
-            for pos, idx, fname, parse, is_id, memo in plan:
-                value = fields[pos]
-                if not value:
-                    continue
-                if value[0] == " " or value[-1] == " ":
-                    ctx.warning(
-                        "leading_or_trailing_whitespaces",
-                        f"'{value}' has spaces around it",
-                        file=name,
-                        line=line,
-                        field=fname,
-                    )
-                    value = value.strip()
-                    if not value:
-                        continue
-                if is_id:
-                    if value.isprintable():
-                        row[idx] = value
-                        continue
-                elif memo is not None:
-                    hit = memo.get(value)
-                    if hit is not None:
-                        row[idx] = hit
-                        continue
-                try:
-                    parsed = parse(value)
-                except FieldError as exc:
-                    ctx.error(exc.code, exc.message, file=name, line=line, field=fname, value=value)
-                    bad = bad or set()
-                    bad.add(idx)
-                    continue
-                row[idx] = parsed
-                if memo is not None and len(memo) < _MEMO_LIMIT:
-                    memo[value] = parsed
-            count += 1
-            for i, fname in required:
-                if row[i] is None and not (bad and i in bad):
-                    ctx.error(
-                        "missing_required_field",
-                        f"{fname} must have a value",
-                        file=name,
-                        line=line,
-                        field=fname,
-                    )
-            if amounts and row[currency_idx] is not None:
-                self._convert_amounts(spec, line, row, amounts, currency_idx)
-            if keys is not None and keys.duplicate(row):
+    def _convert_batch(
+        self, spec: FileSpec, plan: _FilePlan, batch: list[list[str]], lines: list[int]
+    ) -> list[list[Any]]:
+        """Parse the batch column by column, check it, and return its columns (spec order)."""
+        ctx, name, n = self.ctx, spec.name, len(batch)
+        empty: list[Any] = [None] * n
+        cols: list[list[Any]] = [empty] * len(spec.fields)
+        bad: set[tuple[int, int]] = set()
+        for col in plan.columns:
+            values, problems, spaced = col.converter.convert(col.converter.raw(batch))
+            cols[col.index] = values
+            for i in spaced:
+                ctx.warning(
+                    "leading_or_trailing_whitespaces",
+                    f"'{batch[i][col.position]}' has spaces around it",
+                    file=name,
+                    line=lines[i],
+                    field=col.name,
+                )
+            for i, code, message, raw in problems:
+                ctx.error(code, message, file=name, line=lines[i], field=col.name, value=raw)
+                bad.add((i, col.index))
+        for idx, fname in plan.required:
+            if None in cols[idx]:
+                for i, v in enumerate(cols[idx]):
+                    if v is None and (i, idx) not in bad:
+                        ctx.error(
+                            "missing_required_field",
+                            f"{fname} must have a value",
+                            file=name,
+                            line=lines[i],
+                            field=fname,
+                        )
+        if plan.amounts:
+            self._convert_amounts(spec, plan, cols, lines)
+        if plan.keys is not None:
+            for i in plan.keys.duplicates(cols):
                 ctx.error(
                     "duplicate_key",
                     f"({', '.join(spec.primary_key)}) = "
-                    f"({', '.join(str(row[i]) for i in keys.idx)}) appears more than once",
+                    f"({', '.join(str(cols[k][i]) for k in plan.keys.idx)}) appears more than once",
                     file=name,
-                    line=line,
+                    line=lines[i],
                     field=spec.primary_key[0],
                 )
-            for i, target_set in collect:
-                if row[i] is not None:
-                    target_set.add(row[i])
-            for i, fname, target_sets, ref in refs:
-                value = row[i]
-                if value is None:
-                    continue
-                if ref.file == name:
-                    deferred.append((line, fname, value, ref))
-                elif not any(value in t for t in target_sets):
+        for idx, target in plan.collect:
+            target.update(cols[idx])
+            target.discard(None)
+        for idx, fname, target_sets, ref in plan.refs:
+            self._check_refs(name, lines, cols[idx], fname, target_sets, ref, plan)
+        return cols
+
+    def _check_refs(
+        self,
+        name: str,
+        lines: list[int],
+        values: list[Any],
+        fname: str,
+        target_sets: tuple[set[Any], ...],
+        ref: Any,
+        plan: _FilePlan,
+    ) -> None:
+        if ref.file == name:  # a self-reference: the targets are complete only at the end
+            for value, line in zip(values, lines, strict=True):
+                if value is not None:
+                    plan.deferred.append((value, line, fname, ref))
+            return
+        missing = set(values)
+        missing.discard(None)
+        for target in target_sets:
+            missing -= target
+        if missing:
+            for value, line in zip(values, lines, strict=True):
+                if value in missing:
                     self._fk_notice(name, line, fname, value, ref)
-            for rule in rules:
-                rule.on_row(spec, line, row)
-            if sink is not None:
-                if notices.error_count:
-                    sink = self._live_sink()
-                else:
-                    sink.write_row(spec, line, row)
-            if self.progress is not None and count % PROGRESS_EVERY == 0:
-                self.progress(name, rows.position(), rows.size)
-        for line, fname, value, ref in deferred:
-            if not self._resolves(value, ref):
-                self._fk_notice(name, line, fname, value, ref)
-        ctx.row_counts[name] = count
-        if self.progress is not None:
-            self.progress(name, rows.size, rows.size)
+
+    def _fix_lengths(
+        self, name: str, batch: list[list[str]], lines: list[int], width: int
+    ) -> tuple[list[list[str]], list[int]]:
+        kept: list[list[str]] = []
+        kept_lines: list[int] = []
+        for fields, line in zip(batch, lines, strict=True):
+            fixed = (
+                self._fix_row_length(name, line, fields, width) if len(fields) != width else fields
+            )
+            if fixed is not None:
+                kept.append(fixed)
+                kept_lines.append(line)
+        return kept, kept_lines
 
     def _fix_row_length(
         self, name: str, line: int, fields: list[str], width: int
@@ -361,20 +413,29 @@ class Validator:
         return None
 
     def _convert_amounts(
-        self, spec: FileSpec, line: int, row: list[Any], amounts: list[int], currency_idx: int
+        self, spec: FileSpec, plan: _FilePlan, cols: list[list[Any]], lines: list[int]
     ) -> None:
-        for i in amounts:
-            if row[i] is not None:
+        currencies = cols[plan.currency_idx]
+        for idx in plan.amounts:
+            values = list(cols[idx])
+            for i, (amount, currency) in enumerate(zip(values, currencies, strict=True)):
+                if amount is None:
+                    continue
+                if currency is None:
+                    values[i] = None  # reported as a missing currency; no unit to count in
+                    continue
                 try:
-                    row[i] = amount_to_minor_units(row[i], row[currency_idx])
+                    values[i] = amount_to_minor_units(amount, currency)
                 except FieldError as exc:
+                    values[i] = None
                     self.ctx.error(
                         exc.code,
                         exc.message,
                         file=spec.name,
-                        line=line,
-                        field=spec.fields[i].name,
+                        line=lines[i],
+                        field=spec.fields[idx].name,
                     )
+            cols[idx] = values
 
     def _resolves(self, value: Any, ref: Any) -> bool:
         return any(value in self.ctx.key_sets[t] for t in ref.targets())
