@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from gtfs import service
 from gtfs.errors import (
@@ -16,10 +16,11 @@ from gtfs.errors import (
     StopNotFound,
     TripNotFound,
 )
+from gtfs.realtime.departures import RealtimeDepartures
 from gtfs.refs import parse_ref
 from gtfs.schedule.fields import FieldError, parse_time
 from gtfs.schemas import DeparturesOut, FeedOut, RouteOut, StopDetail, StopOut, TripOut
-from mobility.deps import SessionDep
+from mobility.deps import RedisDep, SessionDep
 from mobility.errors import BadRequest
 from mobility.problems import problem_responses
 from mobility.settings import get_settings
@@ -103,7 +104,7 @@ def get_stop(ref: str, session: SessionDep) -> StopDetail:
 def stop_departures(
     ref: str,
     session: SessionDep,
-    request: Request,
+    redis: RedisDep,
     date_: Annotated[
         date | None, Query(alias="date", description="YYYY-MM-DD, default today")
     ] = None,
@@ -115,7 +116,7 @@ def stop_departures(
     day = date_ or now.date()
     start = _parse_clock(from_, "from") if from_ else now.hour * 3600 + now.minute * 60
     end = _parse_clock(to, "to") if to else start + 3600
-    realtime = getattr(request.app.state, "realtime_applier", None)
+    realtime = RealtimeDepartures(session, redis)
     return service.departures(session, parse_ref(ref), day, start, end, realtime)
 
 

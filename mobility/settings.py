@@ -43,6 +43,20 @@ class Settings(BaseSettings):
     signing_key_file: Path | None = None
     jwt_secret: SecretStr = SecretStr("")
     realtime_ttl_s: int = Field(default=3600, description="How long real-time state lives in Redis")
+    realtime_feeds: str = Field(
+        default="", description="GTFS-Realtime sources the worker polls: 'feed=url,feed=url'"
+    )
+    realtime_poll_s: float = Field(default=30.0, gt=0, description="Worker polling period")
+
+    def realtime_sources(self) -> list[tuple[str, str]]:
+        """REALTIME_FEEDS as (feed id, url) pairs; a malformed entry is a configuration error."""
+        pairs = []
+        for entry in filter(None, (e.strip() for e in self.realtime_feeds.split(","))):
+            feed, sep, url = entry.partition("=")
+            if not sep or not feed.strip() or not url.strip():
+                raise ValueError(f"REALTIME_FEEDS entry {entry!r} is not feed=url")
+            pairs.append((feed.strip(), url.strip()))
+        return pairs
 
     @field_validator("database_url")
     @classmethod

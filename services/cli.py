@@ -66,6 +66,23 @@ def serve(
     )
 
 
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="One round, then exit (cron, tests)")] = False,
+) -> None:
+    """Background work: poll the GTFS-Realtime feeds of REALTIME_FEEDS, prune stale state."""
+    from mobility.db import get_engine
+    from mobility.migrate import ensure_migrated
+    from services.worker import Worker
+
+    try:
+        configured = Worker.from_settings()  # a configuration error first, before any I/O
+        ensure_migrated(get_engine())
+        configured.run(once=once)
+    except (MobilityError, ValueError) as exc:
+        fail(exc.detail if isinstance(exc, MobilityError) else str(exc))
+
+
 # -- db -----------------------------------------------------------------------------------
 
 
@@ -211,6 +228,21 @@ def gtfs_import(
     except MobilityError as exc:
         fail(exc.detail)
     typer.echo(result.summary_line())
+
+
+@gtfs_app.command("realtime")
+def gtfs_realtime(
+    source: Annotated[str, typer.Argument(help="A .pb file or an http(s) URL")],
+    feed: Annotated[str, typer.Option("--feed", help="The feed the trips belong to")],
+) -> None:
+    """Ingest GTFS-Realtime TripUpdates, VehiclePositions and Alerts (latest state kept)."""
+    from gtfs.realtime.jobs import ingest_source, summary_line
+
+    try:
+        summary = ingest_source(source, feed)
+    except MobilityError as exc:
+        fail(exc.detail)
+    typer.echo(summary_line(feed, summary))
 
 
 @gtfs_app.command("feeds")

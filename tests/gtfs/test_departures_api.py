@@ -169,3 +169,52 @@ def test_health_and_readiness(client: TestClient) -> None:
     ready = client.get("/readyz").json()
     assert ready["status"] == "ready"
     assert ready["checks"]["database"]["revision"] == ready["checks"]["database"]["head"]
+
+
+def _ingest(feed: bytes, client: TestClient) -> None:  # noqa: ARG001 - the client set the env
+    from gtfs.realtime.service import ingest
+    from mobility.db import session_scope
+    from mobility.redis_client import get_redis
+
+    with session_scope() as session:
+        ingest(feed, "pisa", session, get_redis(), timezone="Europe/Rome")
+
+
+def test_realtime_delay_and_cancellation_reach_departures(client: TestClient) -> None:
+    """A delay at the first stop moves the departure; a canceled trip is flagged."""
+    from tests.gtfs_realtime.factories import FeedBuilder, stop
+
+    noon = 1_773_226_800  # 2026-03-11T11:00:00Z, after the updates' trips were planned
+    feed = FeedBuilder(timestamp=noon)
+    feed.trip("T1", start_date="20260311", stops=[stop(1, "P1", departure_delay=120)])
+    feed.trip("T2", start_date="20260311", relationship="CANCELED")
+    _ingest(feed.bytes(), client)
+    deps = {
+        d["trip_ref"]: d
+        for d in _departures(client, "pisa:STA", "2026-03-11", "06:30:00", "07:59:00")
+    }
+    assert deps["pisa:T1"]["realtime_departure"] == "2026-03-11T07:02:00+01:00"
+    assert deps["pisa:T1"]["delay_s"] == 120
+    assert deps["pisa:T1"]["status"] == "scheduled"
+    assert deps["pisa:T2"]["status"] == "canceled"
+    assert deps["pisa:T2"]["realtime_departure"] is None
+
+
+def test_realtime_falls_back_to_the_database_when_redis_is_down(client: TestClient) -> None:
+    """With Redis unreachable the board still shows the stored delay."""
+    import redis as redis_lib
+
+    from tests.gtfs_realtime.factories import FeedBuilder, stop
+
+    feed = FeedBuilder(timestamp=1_773_226_800)
+    feed.trip("T1", start_date="20260311", stops=[stop(1, "P1", departure_delay=60)])
+    _ingest(feed.bytes(), client)
+    unreachable = redis_lib.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    from mobility.deps import get_redis as dep
+
+    client.app.dependency_overrides[dep] = lambda: unreachable  # type: ignore[attr-defined]
+    try:
+        deps = _departures(client, "pisa:P1", "2026-03-11", "06:30:00", "07:30:00")
+    finally:
+        client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
+    assert deps[0]["delay_s"] == 60

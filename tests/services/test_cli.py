@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from tests.conftest import shared_feed
+from tests.conftest import GTFS_DIR, shared_feed
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+GTFS_RT = GTFS_DIR / "rt"
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -99,3 +100,61 @@ def test_bad_feed_id_is_rejected() -> None:
     r = run_cli("gtfs", "import", "x.zip", "--feed", "Bad:Id")
     assert r.returncode == 2
     assert "feed id" in r.stderr
+
+
+def _service_env(engine: Engine, redis_url: str, key_prefix: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "REDIS_URL": redis_url,
+        "REDIS_KEY_PREFIX": key_prefix,
+    }
+
+
+@pytest.mark.usefixtures("redis_client")
+def test_realtime_ingests_the_fgc_snapshot(engine: Engine, redis_url: str, key_prefix: str) -> None:
+    """The real FGC TripUpdates: 38 written; the same file again is idempotent."""
+    env = _service_env(engine, redis_url, key_prefix)
+    pb = str(GTFS_RT / "es_catalunya_fgc_tripupdates_2025-08-21T144503Z.pb")
+    first = run_cli("gtfs", "realtime", pb, "--feed", "fgc", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "38 trip updates written" in first.stdout
+    again = run_cli("gtfs", "realtime", pb, "--feed", "fgc", env=env)
+    assert "38 trip updates written" in again.stdout
+
+
+@pytest.mark.usefixtures("redis_client")
+def test_realtime_corrupt_payload_is_one_line(
+    engine: Engine, redis_url: str, key_prefix: str, tmp_path: Path
+) -> None:
+    """A file that is not a FeedMessage: exit 1, one line."""
+    bad = tmp_path / "bad.pb"
+    bad.write_bytes(b"\xff\x00garbage")
+    r = run_cli(
+        "gtfs",
+        "realtime",
+        str(bad),
+        "--feed",
+        "fgc",
+        env=_service_env(engine, redis_url, key_prefix),
+    )
+    assert r.returncode == 1
+    assert r.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.usefixtures("redis_client")
+def test_worker_polls_configured_sources(engine: Engine, redis_url: str, key_prefix: str) -> None:
+    """One worker round ingests each REALTIME_FEEDS source and logs a failing one."""
+    pb = GTFS_RT / "es_catalunya_fgc_tripupdates_2025-08-21T144503Z.pb"
+    env = _service_env(engine, redis_url, key_prefix)
+    env["REALTIME_FEEDS"] = f"fgc={pb},other=/nonexistent.pb"
+    r = run_cli("worker", "--once", env=env)
+    assert r.returncode == 0, r.stderr
+    assert "realtime fgc: 38 trip updates written" in r.stderr
+    assert "realtime other:" in r.stderr
+
+
+def test_worker_rejects_malformed_configuration() -> None:
+    """REALTIME_FEEDS without feed=url is a one-line configuration error."""
+    r = run_cli("worker", "--once", env={"REALTIME_FEEDS": "just-a-url"})
+    assert r.returncode == 1
+    assert "REALTIME_FEEDS" in r.stderr

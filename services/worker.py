@@ -1,0 +1,61 @@
+"""The background worker: polls GTFS-Realtime sources and prunes stale real-time state.
+
+A failing source is logged and retried next round; it never stops the others. SIGTERM and
+SIGINT end the loop after the current round, so a container stops cleanly.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+
+from gtfs.realtime.jobs import ingest_source, prune_stale_state, summary_line
+from mobility.errors import MobilityError
+from mobility.settings import get_settings
+
+log = logging.getLogger("mobility.worker")
+PRUNE_EVERY_S = 300.0
+
+
+@dataclass
+class Worker:
+    sources: list[tuple[str, str]]
+    period_s: float
+    stop: threading.Event = field(default_factory=threading.Event)
+    _last_prune: float = 0.0
+
+    @classmethod
+    def from_settings(cls) -> Worker:
+        settings = get_settings()
+        return cls(settings.realtime_sources(), settings.realtime_poll_s)
+
+    def run(self, *, once: bool = False) -> None:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        if not once:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: self.stop.set())
+        log.info(
+            "worker started: %d real-time source(s), every %.0f s", len(self.sources), self.period_s
+        )
+        while True:
+            started = time.monotonic()
+            self.round()
+            if once or self.stop.wait(max(0.0, self.period_s - (time.monotonic() - started))):
+                break
+        log.info("worker stopped")
+
+    def round(self) -> None:
+        for feed_id, url in self.sources:
+            try:
+                log.info(summary_line(feed_id, ingest_source(url, feed_id)))
+            except MobilityError as exc:  # bad payload, source down: next round may do better
+                log.warning("realtime %s: %s", feed_id, exc.detail)
+        if time.monotonic() - self._last_prune >= PRUNE_EVERY_S:
+            self._last_prune = time.monotonic()
+            try:
+                log.info("pruned %d stale real-time record(s)", prune_stale_state())
+            except MobilityError as exc:
+                log.warning("prune failed: %s", exc.detail)
