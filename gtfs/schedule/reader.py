@@ -73,7 +73,7 @@ class FeedSource:
         return (self.path / member).stat().st_size
 
     @contextmanager
-    def open_text(self, name: str) -> Iterator[IO[str]]:
+    def open_text(self, name: str) -> Iterator[io.TextIOWrapper]:
         """The file as text; `utf-8-sig` drops a BOM, `newline=''` leaves CRLF to `csv`."""
         member = self._members[name]
         raw: IO[bytes]

@@ -126,8 +126,6 @@ NETWORK_REF = Ref("networks.txt", "network_id", (("routes.txt", "network_id"),))
 BOOL = (0, 1)
 TRI = (0, 1, 2)
 CONTINUOUS = (0, 1, 2, 3)
-# Basic route types plus the extended (Hierarchical Vehicle Type) codes Google accepts.
-ROUTE_TYPES = (0, 1, 2, 3, 4, 5, 6, 7, 11, 12)
 
 FILES: tuple[FileSpec, ...] = (
     FileSpec(
@@ -172,6 +170,7 @@ FILES: tuple[FileSpec, ...] = (
             _enum("wheelchair_boarding", TRI),
             _ref("level_id", "levels.txt"),
             _f("platform_code", T.TEXT),
+            _enum("stop_access", BOOL),
         ),
         primary_key=("stop_id",),
         required=True,

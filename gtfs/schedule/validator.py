@@ -83,12 +83,19 @@ class _KeyTracker:
         if self.grouped:
             return self._grouped_duplicates(cols[self.idx[0]], cols[self.idx[1]])
         keys = list(zip(*(cols[i] for i in self.idx), strict=True))
-        before = len(self.seen)
-        self.seen.update(keys)
-        if len(self.seen) - before == len(keys):
+        if len(self.idx) == 1 and (None,) in keys:
+            # An empty single-field key is a missing value (reported as such), not a duplicate.
+            keys = [k for k in keys if k != (None,)]
+            index = [i for i, v in enumerate(cols[self.idx[0]]) if v is not None]
+            return [index[i] for i in self._repeated(keys)]
+        return self._repeated(keys)
+
+    def _repeated(self, keys: list[tuple[Any, ...]]) -> list[int]:
+        fresh = set(keys)
+        if len(fresh) == len(keys) and self.seen.isdisjoint(fresh):
+            self.seen |= fresh
             return []
-        # Something repeated: replay the batch to find which rows.
-        self.seen.difference_update(keys)
+        # Something repeats, within the batch or with an earlier one: replay to find which rows.
         dups = []
         for i, key in enumerate(keys):
             if key in self.seen:
