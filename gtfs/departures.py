@@ -7,7 +7,7 @@ their template stop times. Times are rendered in the feed's time zone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,8 +17,8 @@ from sqlalchemy import Row, and_, func, select
 from sqlalchemy.orm import Session
 
 from gtfs.errors import InvalidTimeWindow
+from gtfs.models import FeedVersion
 from gtfs.modes import mode_of
-from gtfs.refs import Ref
 from gtfs.repository import (
     GtfsRepository,
     frequencies_t,
@@ -26,7 +26,8 @@ from gtfs.repository import (
     stop_times_t,
     trips_t,
 )
-from gtfs.service_days import active_service_ids, local_datetime, seconds_since_service_start
+from gtfs.service_days import active_service_ids, service_day_origin
+from gtfs.version_cache import version_cache
 
 NO_PICKUP = 1
 MAX_WINDOW_S = 48 * 3600
@@ -63,8 +64,8 @@ class Departure:
         return self.realtime_departure or self.scheduled_departure
 
 
-# Given departures, fills their real-time fields in place (from GTFS-Realtime state).
-RealtimeApplier = Callable[[str, list[Departure]], None]
+# Given the version and its departures, fills their real-time fields in place (GTFS-Realtime).
+RealtimeApplier = Callable[[FeedVersion, list[Departure]], None]
 
 
 def _row_columns() -> list[Any]:
@@ -107,6 +108,42 @@ def _joined(version_id: int) -> Any:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _ServiceDay:
+    day: date
+    origin: int  # POSIX time of GTFS 00:00:00
+    tz: ZoneInfo
+
+    def at(self, seconds: int) -> datetime:
+        return datetime.fromtimestamp(self.origin + seconds, self.tz)
+
+
+def _departure(
+    feed_id: str,
+    row: Row[Any],
+    service_day: _ServiceDay,
+    dep_s: int,
+    arr_s: int | None,
+    frequency_based: bool = False,
+) -> Departure:
+    return Departure(
+        feed_id=feed_id,
+        trip_id=row.trip_id,
+        route_id=row.route_id,
+        route_short_name=row.route_short_name,
+        route_long_name=row.route_long_name,
+        route_type=row.route_type,
+        route_color=row.route_color,
+        headsign=row.stop_headsign or row.trip_headsign,
+        stop_id=row.stop_id,
+        stop_sequence=row.stop_sequence,
+        service_date=service_day.day,
+        scheduled_departure=service_day.at(dep_s),
+        scheduled_arrival=None if arr_s is None else service_day.at(arr_s),
+        frequency_based=frequency_based,
+    )
+
+
 class DeparturesQuery:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -114,38 +151,30 @@ class DeparturesQuery:
 
     def run(
         self,
-        ref: Ref,
+        version: FeedVersion,
+        stop: Row[Any],
         day: date,
         start_s: int,
         end_s: int,
         realtime: RealtimeApplier | None = None,
     ) -> list[Departure]:
+        """Departures at `stop` (a row of `version`) between GTFS times start_s and end_s of
+        `day`, sorted by (real-time, else scheduled) departure."""
         if not 0 <= start_s <= end_s or end_s - start_s > MAX_WINDOW_S:
             raise InvalidTimeWindow("the window must satisfy 0 <= from <= to, at most 48 h long")
-        version = self.repo.current_version(ref.feed_id)
-        stop = self.repo.stop(version.id, ref.id)
-        stop_ids = [stop.stop_id, *(c.stop_id for c in self.repo.child_stops(version.id, [ref.id]))]
+        feed_id = version.feed_id
+        stop_ids = [stop.stop_id, *self._children(version.id, stop.stop_id)]
         tz = ZoneInfo(version.timezone or "Europe/Rome")
-        lo = local_datetime(day, start_s, tz)
-        hi = local_datetime(day, end_s, tz)
-        freq_trips = (
-            set(
-                self.session.execute(
-                    select(frequencies_t.c.trip_id)
-                    .where(frequencies_t.c.feed_version_id == version.id)
-                    .distinct()
-                ).scalars()
-            )
-            if self.repo.has_frequencies(version.id)
-            else set()
-        )
+        lo = service_day_origin(day, tz) + start_s
+        hi = service_day_origin(day, tz) + end_s
+        freq_trips = self._frequency_trips(version.id)
         out: list[Departure] = []
         for service_day in (day - timedelta(days=1), day):
-            active = active_service_ids(self.session, version.id, service_day)
+            active = self._active(version.id, service_day)
             if not active:
                 continue
-            a = seconds_since_service_start(lo, service_day, tz)
-            b = seconds_since_service_start(hi, service_day, tz)
+            origin = service_day_origin(service_day, tz)
+            a, b = lo - origin, hi - origin
             if b < 0:
                 continue
             rows = self.session.execute(
@@ -154,65 +183,54 @@ class DeparturesQuery:
                     stop_times_t.c.departure_time.between(max(a, 0), b),
                 )
             ).all()
+            days = _ServiceDay(service_day, origin, tz)
             for row in rows:
-                if row.service_id in active and row.trip_id not in freq_trips:
-                    out.extend(self._plain(ref.feed_id, row, service_day, tz))
+                if (
+                    row.service_id in active
+                    and row.trip_id not in freq_trips
+                    and row.pickup_type != NO_PICKUP
+                ):
+                    out.append(_departure(feed_id, row, days, row.departure_time, row.arrival_time))
             if freq_trips:
                 out.extend(
-                    self._frequency_departures(
-                        ref.feed_id, version.id, stop_ids, active, service_day, tz, a, b
-                    )
+                    self._frequency_departures(feed_id, version.id, stop_ids, active, days, a, b)
                 )
-        out = [d for d in out if lo <= d.scheduled_departure <= hi]
         if realtime is not None and out:
-            realtime(ref.feed_id, out)
+            realtime(version, out)
         out.sort(key=lambda d: (d.sort_key, d.route_short_name or "", d.trip_id))
         return out
 
-    @staticmethod
-    def _departure(
-        feed_id: str,
-        row: Row[Any],
-        service_day: date,
-        tz: ZoneInfo,
-        dep_s: int,
-        arr_s: int | None,
-        frequency_based: bool = False,
-    ) -> Departure:
-        return Departure(
-            feed_id=feed_id,
-            trip_id=row.trip_id,
-            route_id=row.route_id,
-            route_short_name=row.route_short_name,
-            route_long_name=row.route_long_name,
-            route_type=row.route_type,
-            route_color=row.route_color,
-            headsign=row.stop_headsign or row.trip_headsign,
-            stop_id=row.stop_id,
-            stop_sequence=row.stop_sequence,
-            service_date=service_day,
-            scheduled_departure=local_datetime(service_day, dep_s, tz),
-            scheduled_arrival=None if arr_s is None else local_datetime(service_day, arr_s, tz),
-            frequency_based=frequency_based,
+    def _children(self, version_id: int, stop_id: str) -> tuple[str, ...]:
+        return version_cache.get(
+            ("children", version_id, stop_id),
+            lambda: tuple(c.stop_id for c in self.repo.child_stops(version_id, [stop_id])),
         )
 
-    def _plain(
-        self, feed_id: str, row: Row[Any], service_day: date, tz: ZoneInfo
-    ) -> Iterable[Departure]:
-        if row.pickup_type == NO_PICKUP:
-            return ()
-        return (
-            self._departure(feed_id, row, service_day, tz, row.departure_time, row.arrival_time),
+    def _active(self, version_id: int, day: date) -> frozenset[str]:
+        return version_cache.get(
+            ("services", version_id, day),
+            lambda: frozenset(active_service_ids(self.session, version_id, day)),
         )
+
+    def _frequency_trips(self, version_id: int) -> frozenset[str]:
+        def load() -> frozenset[str]:
+            return frozenset(
+                self.session.execute(
+                    select(frequencies_t.c.trip_id)
+                    .where(frequencies_t.c.feed_version_id == version_id)
+                    .distinct()
+                ).scalars()
+            )
+
+        return version_cache.get(("frequency_trips", version_id), load)
 
     def _frequency_departures(
         self,
         feed_id: str,
         version_id: int,
         stop_ids: Sequence[str],
-        active: set[str],
-        service_day: date,
-        tz: ZoneInfo,
+        active: frozenset[str],
+        service_day: _ServiceDay,
         a: int,
         b: int,
     ) -> list[Departure]:
@@ -259,8 +277,8 @@ class DeparturesQuery:
                 start = f.start_time + k0 * f.headway_secs
                 while start < f.end_time and start + offset <= b:
                     dep = start + offset
-                    departure = self._departure(
-                        feed_id, row, service_day, tz, dep, dep - dwell, frequency_based=True
+                    departure = _departure(
+                        feed_id, row, service_day, dep, dep - dwell, frequency_based=True
                     )
                     departure.extra["exact_times"] = bool(f.exact_times)
                     out.append(departure)

@@ -195,15 +195,17 @@ def departures(
     stop = repo.stop(version.id, ref.id)
     tz_name = version.timezone or "Europe/Rome"
     tz = ZoneInfo(tz_name)
-    found = DeparturesQuery(session).run(ref, day, start_s, end_s, realtime)
+    found = DeparturesQuery(session).run(version, stop, day, start_s, end_s, realtime)
     return DeparturesOut(
         stop=stop_out(ref.feed_id, stop),
         date=day,
         timezone=tz_name,
         window_from=local_datetime(day, start_s, tz),
         window_to=local_datetime(day, end_s, tz),
+        # model_construct: every field is already typed by the query; validating ~100 items
+        # per board again would cost more than the SQL.
         departures=[
-            DepartureOut(
+            DepartureOut.model_construct(
                 trip_ref=make_ref(d.feed_id, d.trip_id),
                 route_ref=make_ref(d.feed_id, d.route_id),
                 route_short_name=d.route_short_name,

@@ -6,7 +6,7 @@ clocks change; a trip of the previous service day may run past 24:00:00 into the
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
@@ -17,19 +17,20 @@ from gtfs.models import table_for
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def service_day_start(day: date, tz: ZoneInfo) -> datetime:
-    """The instant GTFS time 00:00:00 of `day` stands for: local noon minus twelve hours."""
-    return datetime.combine(day, time(12), tzinfo=tz) - timedelta(hours=12)
+def service_day_origin(day: date, tz: ZoneInfo | str) -> int:
+    """POSIX time of GTFS 00:00:00 on service day `day`: local noon minus 12 h (in absolute
+    time: on the days clocks change, local midnight is 11 or 13 hours before noon)."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    return int(datetime.combine(day, time(12), tzinfo=zone).timestamp()) - 12 * 3600
 
 
 def local_datetime(day: date, seconds: int, tz: ZoneInfo) -> datetime:
     """The wall-clock datetime, in `tz`, of GTFS time `seconds` on service day `day`."""
-    utc = (service_day_start(day, tz) + timedelta(seconds=seconds)).astimezone(ZoneInfo("UTC"))
-    return utc.astimezone(tz)
+    return datetime.fromtimestamp(service_day_origin(day, tz) + seconds, tz)
 
 
 def seconds_since_service_start(moment: datetime, day: date, tz: ZoneInfo) -> int:
-    return int((moment - service_day_start(day, tz)).total_seconds())
+    return int(moment.timestamp()) - service_day_origin(day, tz)
 
 
 def active_service_ids(db: Session | Connection, version_id: int, day: date) -> set[str]:

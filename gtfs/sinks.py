@@ -90,6 +90,9 @@ class CopySink:
                 f'ALTER TABLE "{table}" ATTACH PARTITION "{part}" '
                 f"FOR VALUES IN ({int(self.version_id)})"
             )
+            # Statistics now, not when autovacuum gets round to it: the first departures
+            # query on a fresh version must not be planned blind.
+            self.raw.execute(f'ANALYZE "{part}"')
 
     def abort(self) -> None:
         """End an unfinished COPY with an error so the transaction can be rolled back."""

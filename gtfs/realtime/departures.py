@@ -1,7 +1,7 @@
 """Real-time times for scheduled departures: the live TripUpdates applied with propagation.
 
-Trip updates are read from Redis in one round trip; if Redis is down, from the database, so a
-departures board degrades to slightly older state rather than to none.
+Trip updates are read from Redis in one round trip (none when the feed has no live update); if
+Redis is down, from the database, so a board degrades to slightly older state rather than none.
 """
 
 from __future__ import annotations
@@ -15,14 +15,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gtfs.departures import Departure
+from gtfs.models import FeedVersion
 from gtfs.realtime.errors import RealtimeStoreUnavailable
-from gtfs.realtime.propagate import apply_trip_update, service_day_origin
+from gtfs.realtime.propagate import apply_trip_update
 from gtfs.realtime.records import TripUpdate
 from gtfs.realtime.repository import load_trip_updates
-from gtfs.realtime.store import get_trip_updates
-from gtfs.repository import GtfsRepository, stop_times_t
+from gtfs.realtime.store import get_trip_updates, has_live_trip_updates
+from gtfs.repository import stop_times_t
+from gtfs.service_days import service_day_origin
 
 TripKey = tuple[str, date]
+Scheduled = list[tuple[int, str, int | None, int | None]]
 
 
 class RealtimeDepartures:
@@ -32,15 +35,14 @@ class RealtimeDepartures:
         self.session = session
         self.client = client
 
-    def __call__(self, feed_id: str, departures: list[Departure]) -> None:
+    def __call__(self, version: FeedVersion, departures: list[Departure]) -> None:
         # Headway trips are matched by start time, not by trip: they keep their schedule.
         keys = {(d.trip_id, d.service_date) for d in departures if not d.frequency_based}
         if not keys:
             return
-        updates = self._updates(feed_id, keys)
+        updates = self._updates(version.feed_id, keys)
         if not updates:
             return
-        version = GtfsRepository(self.session).current_version(feed_id)
         tz_name = version.timezone or "Europe/Rome"
         scheduled = self._scheduled(version.id, {trip for trip, _ in updates})
         for d in departures:
@@ -50,13 +52,13 @@ class RealtimeDepartures:
 
     def _updates(self, feed_id: str, keys: set[TripKey]) -> dict[TripKey, TripUpdate]:
         try:
+            if not has_live_trip_updates(self.client, feed_id):
+                return {}
             return get_trip_updates(self.client, feed_id, keys)
         except RealtimeStoreUnavailable:
             return load_trip_updates(self.session, feed_id, keys)
 
-    def _scheduled(
-        self, version_id: int, trip_ids: set[str]
-    ) -> dict[str, list[tuple[int, str, int | None, int | None]]]:
+    def _scheduled(self, version_id: int, trip_ids: set[str]) -> dict[str, Scheduled]:
         rows = self.session.execute(
             select(
                 stop_times_t.c.trip_id,
@@ -71,7 +73,7 @@ class RealtimeDepartures:
             )
             .order_by(stop_times_t.c.trip_id, stop_times_t.c.stop_sequence)
         ).all()
-        by_trip: dict[str, list[tuple[int, str, int | None, int | None]]] = defaultdict(list)
+        by_trip: dict[str, Scheduled] = defaultdict(list)
         for r in rows:
             by_trip[r.trip_id].append(
                 (r.stop_sequence, r.stop_id, r.arrival_time, r.departure_time)
@@ -79,12 +81,7 @@ class RealtimeDepartures:
         return by_trip
 
 
-def _apply(
-    d: Departure,
-    update: TripUpdate,
-    scheduled: list[tuple[int, str, int | None, int | None]],
-    tz_name: str,
-) -> None:
+def _apply(d: Departure, update: TripUpdate, scheduled: Scheduled, tz_name: str) -> None:
     origin = service_day_origin(d.service_date, tz_name)
     trip = apply_trip_update(scheduled, update, service_day_origin=origin)
     if trip.canceled:

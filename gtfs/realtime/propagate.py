@@ -21,9 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Literal, NamedTuple
-from zoneinfo import ZoneInfo
 
 from gtfs.realtime.records import (
     NOT_RUNNING,
@@ -68,15 +66,6 @@ class TripRealtime:
     @property
     def canceled(self) -> bool:
         return self.schedule_relationship in NOT_RUNNING
-
-
-def service_day_origin(service_date: date, timezone: str) -> int:
-    """POSIX time of the service day's origin: local noon minus 12 h (spec of stop_times.txt)."""
-    noon = datetime(
-        service_date.year, service_date.month, service_date.day, 12, tzinfo=ZoneInfo(timezone)
-    )
-    # Subtract in absolute time: on DST days local midnight is 11 or 13 hours before noon.
-    return int(noon.timestamp()) - 12 * 3600
 
 
 def apply_trip_update(

@@ -192,6 +192,17 @@ def _read(client: redis.Redis, keys: list[str], cls: type[T]) -> list[T | None]:
     return [codec.loads(cls, raw) if raw is not None else None for raw in raws]
 
 
+def has_live_trip_updates(
+    client: redis.Redis, feed_id: str, *, layout: RedisLayout | None = None
+) -> bool:
+    """Whether any trip update of the feed is still live: one ZCOUNT, so boards of feeds
+    without real-time skip the per-trip lookups."""
+    layout = layout or RedisLayout.from_settings()
+    with _redis_errors():
+        index = layout.index_key(TRIP_UPDATES, feed_id)
+        return bool(client.zcount(index, int(time.time()), "+inf"))
+
+
 def get_trip_updates(
     client: redis.Redis,
     feed_id: str,

@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from gtfs.realtime.parse import parse_feed, parse_gtfs_time
-from gtfs.realtime.propagate import apply_trip_update, service_day_origin
+from gtfs.realtime.propagate import apply_trip_update
 from gtfs.realtime.records import TripUpdate
+from gtfs.service_days import service_day_origin
 from tests.gtfs_realtime.conftest import FGC_STATIC
 from tests.gtfs_realtime.factories import FeedBuilder, stop
 

@@ -17,10 +17,11 @@ from gtfs.realtime.models import (
     RealtimeTripUpdate,
     RealtimeVehiclePosition,
 )
-from gtfs.realtime.propagate import apply_trip_update, service_day_origin
+from gtfs.realtime.propagate import apply_trip_update
 from gtfs.realtime.records import StopRelationship
 from gtfs.realtime.service import IngestSummary, ingest
 from gtfs.realtime.store import RedisLayout, get_alerts, get_trip_updates, get_vehicle_positions
+from gtfs.service_days import service_day_origin
 from mobility.redis_client import make_redis
 from tests.gtfs_realtime.factories import T0, FeedBuilder, stop
 
