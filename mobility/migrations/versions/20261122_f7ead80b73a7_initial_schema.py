@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: f7ead80b73a7
-Revises: 
+Revises:
 Create Date: 2026-11-22 01:04:28.679275
 """
 
