@@ -9,7 +9,8 @@ Feeds (read from ../shared/data/gtfs; the script says so and exits when it is ab
 Each query asks for every departure in a window of a weekday (the API's default hour, and two),
 with real-time applied against the Redis at REDIS_URL (default 127.0.0.1:6379; the feed has no
 live update, so this is the one-ZCOUNT check every board pays). The peer, gtfs-kit's
-`build_stop_timetable` on the feed loaded in memory, answers the same stop, date and window. Target: p99 <= 10 ms server time.
+`build_stop_timetable` on the feed loaded in memory, answers the same stop, date and window.
+Target: p99 <= 10 ms server time.
 """
 
 from __future__ import annotations
