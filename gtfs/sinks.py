@@ -11,6 +11,7 @@ for files keyed by line) so the column order is fields..., feed_version_id[, lin
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import ExitStack, suppress
 from itertools import repeat
 from typing import Any
@@ -48,7 +49,7 @@ class CopySink:
     """Streams rows through psycopg's COPY protocol on the connection's open transaction."""
 
     def __init__(self, conn: Connection, version_id: int) -> None:
-        self.raw = conn.connection.driver_connection
+        self.raw: Any = conn.connection.driver_connection
         self.version_id = version_id
         self._staged: list[str] = []
         self._stack: ExitStack | None = None
@@ -106,7 +107,7 @@ class InsertSink:
     """Batched executemany INSERTs on the raw sqlite3 connection: the fast path SQLite has."""
 
     def __init__(self, conn: Connection, version_id: int) -> None:
-        self.raw = conn.connection.driver_connection
+        self.raw: Any = conn.connection.driver_connection
         self.version_id = version_id
         self._sql = ""
         self._blank: list[int] = []
@@ -127,7 +128,7 @@ class InsertSink:
         columns = _blank_keys_to_empty(columns, self._blank)
         for i in self._dates:
             columns[i] = [None if d is None else d.isoformat() for d in columns[i]]
-        extra = [repeat(self.version_id, n)]
+        extra: list[Iterator[Any]] = [repeat(self.version_id, n)]
         if self._line_keyed:
             extra.append(iter(lines))
         self.raw.executemany(self._sql, zip(*columns, *extra, strict=True))

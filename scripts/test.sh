@@ -10,4 +10,5 @@ python3 -m venv .venv
 .venv/bin/pip install --quiet -e ".[dev]"
 .venv/bin/ruff check .
 .venv/bin/lint-imports
+.venv/bin/mypy mobility gtfs routing ticketing access_control services
 exec .venv/bin/pytest -n 2 --dist loadfile "$@"

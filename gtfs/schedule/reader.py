@@ -91,7 +91,7 @@ class FeedSource:
     def rows(self, name: str) -> Iterator[FileRows]:
         """The header (stripped names), the csv reader positioned on the first row, and progress."""
         with self.open_text(name) as text:
-            raw = text.buffer
+            raw: Any = text.buffer  # a ZipExtFile or a file: both tell() uncompressed bytes
             reader = csv.reader(text)
             try:
                 header = next(reader)
