@@ -1,6 +1,7 @@
 # The production image: API, worker and migrations all run from it.
 FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    SAMPLE_FEED_PATH=/app/data/sample/it_prato_cap_2016.zip VAR_DIR=/app/var
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY mobility mobility

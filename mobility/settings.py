@@ -37,6 +37,10 @@ class Settings(BaseSettings):
         default=True, description="Import the bundled sample feed on first start if no feed exists"
     )
     sample_feed_id: str = "prato"
+    sample_feed_path: Path = Field(
+        default=PROJECT_ROOT / "data" / "sample" / "it_prato_cap_2016.zip",
+        description="The bundled sample feed (CC BY 4.0, see data/sample/README.md)",
+    )
     stripe_api_key: SecretStr = SecretStr("")
     stripe_api_base: str = ""
     stripe_webhook_secret: SecretStr = SecretStr("")
