@@ -9,20 +9,14 @@ import redis
 from fastapi import Depends
 from sqlalchemy.orm import Session
 
-from mobility.db import get_sessionmaker
+from mobility.db import session_scope
 from mobility.redis_client import get_redis
 
 
 def get_session() -> Iterator[Session]:
-    session = get_sessionmaker()()
-    try:
+    """The request's unit of work: committed after the handler, rolled back if it raises."""
+    with session_scope() as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
