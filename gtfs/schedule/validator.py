@@ -11,10 +11,11 @@ import csv
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import islice
+from itertools import groupby, islice
+from operator import itemgetter
 from typing import Any, Protocol
 
-from gtfs.schedule.columns import MISS, ColumnConverter
+from gtfs.schedule.columns import ColumnConverter
 from gtfs.schedule.context import Rule, ValidationContext
 from gtfs.schedule.fields import FieldError, amount_to_minor_units, parser_for
 from gtfs.schedule.notices import NoticeContainer
@@ -104,22 +105,28 @@ class _KeyTracker:
         return dups
 
     def _grouped_duplicates(self, groups: list[Any], seqs: list[Any]) -> list[int]:
-        dups = []
-        last: Any = MISS
-        current: array[int] | None = None
-        for i, (group, seq) in enumerate(zip(groups, seqs, strict=True)):
-            if seq is None:
-                continue
-            if group != last:
-                last = group
-                current = self.groups.get(group)
-                if current is None:
-                    current = self.groups[group] = array("q")
-            assert current is not None
-            if seq in current:
-                dups.append(i)
+        """Rows of one trip (shape) usually come together: a run of sequence numbers that are
+        all distinct and belong to a group not seen before is checked with one set; anything
+        else (a group seen before, a repeat inside the run) is replayed row by row."""
+        dups: list[int] = []
+        offset = 0
+        for group, run in groupby(zip(groups, seqs, strict=True), key=itemgetter(0)):
+            values = [seq for _, seq in run]
+            known = self.groups.get(group)
+            present = [v for v in values if v is not None]
+            if known is None and len(set(present)) == len(present):
+                self.groups[group] = array("q", present)
             else:
-                current.append(seq)
+                if known is None:
+                    known = self.groups[group] = array("q")
+                for i, seq in enumerate(values):
+                    if seq is None:
+                        continue
+                    if seq in known:
+                        dups.append(offset + i)
+                    else:
+                        known.append(seq)
+            offset += len(values)
         return dups
 
 
