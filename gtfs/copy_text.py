@@ -24,12 +24,16 @@ def text_column(values: list[Any], n: int) -> list[str]:
         joined = "\x1f".join(v for v in values if v is not None)
         if any(c in joined for c in _SPECIALS):
             return [NULL if v is None else v.translate(_ESCAPES) for v in values]
-        return [NULL if v is None else v for v in values]
+        return [NULL if v is None else v for v in values] if None in values else values
     if isinstance(sample, date):
-        return [NULL if v is None else v.isoformat() for v in values]
-    if isinstance(sample, float):
-        return [NULL if v is None else repr(v) for v in values]
-    return [NULL if v is None else str(v) for v in values]
+        to_text = date.isoformat
+    elif isinstance(sample, float):
+        to_text = repr
+    else:
+        to_text = str
+    if None not in values:
+        return list(map(to_text, values))  # the common case, in C
+    return [NULL if v is None else to_text(v) for v in values]
 
 
 def copy_text(columns: list[list[Any]], n: int) -> str:
