@@ -1,10 +1,12 @@
 """Where validated rows go: PostgreSQL `COPY` into new partitions, or batched INSERTs for SQLite.
 
 Both write inside the caller's transaction, so an import that fails or is killed leaves nothing.
-On PostgreSQL each file is copied into a bare table (no index, no foreign key: the fastest load
-there is, as the PostgreSQL manual's "Populating a Database" advises) that `finish` attaches as
-the version's partition: its indexes are then built in bulk and the foreign key checked in one
-pass, and the rows become visible with the rest of the transaction.
+On PostgreSQL each file is copied into a table of its own, created with the parent's indexes but
+no foreign key, that `finish` attaches as the version's partition (the attach reuses the indexes
+and checks the foreign key in one pass); the rows become visible with the rest of the
+transaction. Indexes are kept up during COPY rather than built after it: the server maintains
+them on the other core while this process parses, which measured 1.5 s faster on Vilnius than
+one bulk build at the end.
 Rows arrive as lists in spec field order; the sink appends the version id (and the line number
 for files keyed by line) so the column order is fields..., feed_version_id[, line].
 """
@@ -61,8 +63,8 @@ class CopySink:
         part = partition_name(spec.table_name, self.version_id)
         # The CHECK lets ATTACH skip its scan for rows outside the partition's value.
         self.raw.execute(
-            f'CREATE TABLE "{part}" (LIKE "{spec.table_name}" INCLUDING DEFAULTS, '
-            f"CHECK (feed_version_id = {int(self.version_id)}))"
+            f'CREATE TABLE "{part}" (LIKE "{spec.table_name}" INCLUDING DEFAULTS '
+            f"INCLUDING INDEXES, CHECK (feed_version_id = {int(self.version_id)}))"
         )
         self._staged.append(spec.table_name)
         self._stack = ExitStack()
