@@ -31,7 +31,6 @@ from gtfs.schedule.spec import (
 )
 
 ProgressFn = Callable[[str, int, int], None]  # file, bytes done, bytes total
-PROGRESS_EVERY = 20_000
 
 
 class RowSink(Protocol):
@@ -228,6 +227,8 @@ class Validator:
         except csv.Error as exc:
             self.ctx.error("csv_parsing_failed", str(exc), file=spec.name)
             return
+        if spec.required and not self.ctx.row_counts.get(spec.name):
+            self.ctx.error("empty_file", f"{spec.name} is required and has no rows", file=spec.name)
         if self._live_sink() is not None:
             self.sink.end_file(spec)  # type: ignore[union-attr]
         for rule in self.rules:

@@ -234,3 +234,14 @@ def test_two_agencies_without_id_are_not_duplicates(tmp_path: Path) -> None:
     with FeedSource(folder) as source:
         report = Validator(source, rules=[]).run()
     assert "duplicate_key" not in report.notices.codes()
+
+
+def test_required_file_with_header_only_is_empty_file(tmp_path: Path) -> None:
+    """A required file with a header and no rows is an empty_file error (MobilityData's rule)."""
+    folder = tmp_path / "feed"
+    folder.mkdir()
+    (folder / "routes.txt").write_text("route_id,route_short_name,route_type\n")
+    with FeedSource(folder) as source:
+        report = Validator(source, rules=[]).run()
+    [notice] = report.notices.find("empty_file")
+    assert (notice.file, notice.severity) == ("routes.txt", Severity.ERROR)
