@@ -7,6 +7,7 @@ newline and carriage return; a column is scanned once for them and escaped only 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -25,6 +26,7 @@ def text_column(values: list[Any], n: int) -> list[str]:
         if any(c in joined for c in _SPECIALS):
             return [NULL if v is None else v.translate(_ESCAPES) for v in values]
         return [NULL if v is None else v for v in values] if None in values else values
+    to_text: Callable[[Any], str]
     if isinstance(sample, date):
         to_text = date.isoformat
     elif isinstance(sample, float):

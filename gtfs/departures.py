@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, and_, func, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from gtfs.errors import InvalidTimeWindow
@@ -22,6 +22,7 @@ from gtfs.modes import mode_of
 from gtfs.repository import (
     GtfsRepository,
     frequencies_t,
+    ids_in,
     routes_t,
     stop_times_t,
     trips_t,
@@ -68,43 +69,69 @@ class Departure:
 RealtimeApplier = Callable[[FeedVersion, list[Departure]], None]
 
 
-def _row_columns() -> list[Any]:
-    return [
-        stop_times_t.c.trip_id,
-        stop_times_t.c.stop_id,
-        stop_times_t.c.stop_sequence,
-        stop_times_t.c.arrival_time,
-        stop_times_t.c.departure_time,
-        stop_times_t.c.stop_headsign,
-        stop_times_t.c.pickup_type,
-        trips_t.c.route_id,
-        trips_t.c.service_id,
-        trips_t.c.trip_headsign,
-        routes_t.c.route_short_name,
-        routes_t.c.route_long_name,
-        routes_t.c.route_type,
-        routes_t.c.route_color,
-    ]
+class _Visit(NamedTuple):
+    """A stop time with what the board shows of its trip and route."""
+
+    trip_id: str
+    stop_id: str
+    stop_sequence: int
+    arrival_time: int | None
+    departure_time: int
+    stop_headsign: str | None
+    pickup_type: int | None
+    route_id: str
+    service_id: str
+    trip_headsign: str | None
+    route_short_name: str | None
+    route_long_name: str | None
+    route_type: int | None
+    route_color: str | None
 
 
-def _joined(version_id: int) -> Any:
-    return (
-        select(*_row_columns())
-        .join(
-            trips_t,
-            and_(
-                trips_t.c.feed_version_id == stop_times_t.c.feed_version_id,
-                trips_t.c.trip_id == stop_times_t.c.trip_id,
-            ),
-        )
-        .join(
-            routes_t,
-            and_(
-                routes_t.c.feed_version_id == trips_t.c.feed_version_id,
-                routes_t.c.route_id == trips_t.c.route_id,
-            ),
-        )
-        .where(stop_times_t.c.feed_version_id == version_id)
+_STOP_TIME_COLUMNS = (
+    stop_times_t.c.trip_id,
+    stop_times_t.c.stop_id,
+    stop_times_t.c.stop_sequence,
+    stop_times_t.c.arrival_time,
+    stop_times_t.c.departure_time,
+    stop_times_t.c.stop_headsign,
+    stop_times_t.c.pickup_type,
+)
+_ROUTE_COLUMNS = (
+    routes_t.c.route_id,
+    routes_t.c.route_short_name,
+    routes_t.c.route_long_name,
+    routes_t.c.route_type,
+    routes_t.c.route_color,
+)
+
+
+def _visit(
+    row: Any,
+    trips: dict[str, Any],
+    routes: dict[str, tuple[Any, ...]],
+    active: frozenset[str],
+) -> _Visit | None:
+    """The stop time with its trip and route, or None when the trip does not run that day."""
+    trip = trips.get(row.trip_id)
+    if trip is None or trip.service_id not in active:
+        return None
+    route = routes.get(trip.route_id) or (trip.route_id, None, None, None, None)
+    return _Visit(
+        trip_id=row.trip_id,
+        stop_id=row.stop_id,
+        stop_sequence=row.stop_sequence,
+        arrival_time=row.arrival_time,
+        departure_time=row.departure_time,
+        stop_headsign=row.stop_headsign,
+        pickup_type=row.pickup_type,
+        route_id=trip.route_id,
+        service_id=trip.service_id,
+        trip_headsign=trip.trip_headsign,
+        route_short_name=route[1],
+        route_long_name=route[2],
+        route_type=route[3],
+        route_color=route[4],
     )
 
 
@@ -120,7 +147,7 @@ class _ServiceDay:
 
 def _departure(
     feed_id: str,
-    row: Row[Any],
+    row: _Visit,
     service_day: _ServiceDay,
     dep_s: int,
     arr_s: int | None,
@@ -167,30 +194,45 @@ class DeparturesQuery:
         tz = ZoneInfo(version.timezone or "Europe/Rome")
         lo = service_day_origin(day, tz) + start_s
         hi = service_day_origin(day, tz) + end_s
-        freq_trips = self._frequency_trips(version.id)
-        out: list[Departure] = []
+        # The window, seen from the previous service day (its trips past midnight) and its own.
+        windows = []
         for service_day in (day - timedelta(days=1), day):
             active = self._active(version.id, service_day)
-            if not active:
-                continue
             origin = service_day_origin(service_day, tz)
-            a, b = lo - origin, hi - origin
-            if b < 0:
-                continue
-            rows = self.session.execute(
-                _joined(version.id).where(
-                    stop_times_t.c.stop_id.in_(stop_ids),
-                    stop_times_t.c.departure_time.between(max(a, 0), b),
+            if active and hi - origin >= 0:
+                windows.append(
+                    (_ServiceDay(service_day, origin, tz), active, lo - origin, hi - origin)
                 )
-            ).all()
-            days = _ServiceDay(service_day, origin, tz)
-            for row in rows:
-                if (
-                    row.service_id in active
-                    and row.trip_id not in freq_trips
-                    and row.pickup_type != NO_PICKUP
-                ):
-                    out.append(_departure(feed_id, row, days, row.departure_time, row.arrival_time))
+        if not windows:
+            return []
+        freq_trips = self._frequency_trips(version.id)
+        rows = [
+            r
+            for r in self.session.execute(
+                select(*_STOP_TIME_COLUMNS).where(
+                    stop_times_t.c.feed_version_id == version.id,
+                    stop_times_t.c.stop_id.in_(stop_ids),
+                    or_(
+                        *(
+                            stop_times_t.c.departure_time.between(max(a, 0), b)
+                            for _, _, a, b in windows
+                        )
+                    ),
+                )
+            )
+            if r.trip_id not in freq_trips and r.pickup_type != NO_PICKUP
+        ]
+        trips = self._trips(version.id, {r.trip_id for r in rows})
+        routes = self._routes(version.id)
+        out: list[Departure] = []
+        for days, active, a, b in windows:
+            for r in rows:
+                if a <= r.departure_time <= b:
+                    visit = _visit(r, trips, routes, active)
+                    if visit is not None:
+                        out.append(
+                            _departure(feed_id, visit, days, r.departure_time, r.arrival_time)
+                        )
             if freq_trips:
                 out.extend(
                     self._frequency_departures(feed_id, version.id, stop_ids, active, days, a, b)
@@ -199,6 +241,30 @@ class DeparturesQuery:
             realtime(version, out)
         out.sort(key=lambda d: (d.sort_key, d.route_short_name or "", d.trip_id))
         return out
+
+    def _trips(self, version_id: int, trip_ids: set[str]) -> dict[str, Any]:
+        """Route, service and headsign of just these trips, by primary key: a join would make
+        the planner scan every trip of the feed for a board of a hundred departures."""
+        if not trip_ids:
+            return {}
+        query = select(
+            trips_t.c.trip_id, trips_t.c.route_id, trips_t.c.service_id, trips_t.c.trip_headsign
+        ).where(
+            trips_t.c.feed_version_id == version_id,
+            ids_in(trips_t.c.trip_id, sorted(trip_ids), self.session),
+        )
+        return {t.trip_id: t for t in self.session.execute(query)}
+
+    def _routes(self, version_id: int) -> dict[str, tuple[Any, ...]]:
+        def load() -> dict[str, tuple[Any, ...]]:
+            return {
+                r.route_id: tuple(r)
+                for r in self.session.execute(
+                    select(*_ROUTE_COLUMNS).where(routes_t.c.feed_version_id == version_id)
+                )
+            }
+
+        return version_cache.get(("routes", version_id), load)
 
     def _children(self, version_id: int, stop_id: str) -> tuple[str, ...]:
         return version_cache.get(
@@ -235,10 +301,11 @@ class DeparturesQuery:
         b: int,
     ) -> list[Departure]:
         """Expand headway-based trips: each run starts at start_time + k * headway."""
-        rows = [
+        candidates = [
             r
             for r in self.session.execute(
-                _joined(version_id).where(
+                select(*_STOP_TIME_COLUMNS).where(
+                    stop_times_t.c.feed_version_id == version_id,
                     stop_times_t.c.stop_id.in_(list(stop_ids)),
                     stop_times_t.c.trip_id.in_(
                         select(frequencies_t.c.trip_id).where(
@@ -247,10 +314,11 @@ class DeparturesQuery:
                     ),
                 )
             ).all()
-            if r.service_id in active
-            and r.pickup_type != NO_PICKUP
-            and r.departure_time is not None
+            if r.pickup_type != NO_PICKUP and r.departure_time is not None
         ]
+        trips = self._trips(version_id, {r.trip_id for r in candidates})
+        routes = self._routes(version_id)
+        rows = [v for r in candidates if (v := _visit(r, trips, routes, active)) is not None]
         if not rows:
             return []
         trip_ids = sorted({r.trip_id for r in rows})

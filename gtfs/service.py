@@ -17,7 +17,6 @@ from gtfs.refs import Ref, make_ref
 from gtfs.repository import GtfsRepository
 from gtfs.schedule.fields import format_time
 from gtfs.schemas import (
-    DepartureOut,
     DeparturesOut,
     FeedOut,
     FeedVersionOut,
@@ -29,6 +28,7 @@ from gtfs.schemas import (
     TripOut,
 )
 from gtfs.service_days import local_datetime
+from gtfs.version_cache import version_cache
 
 
 def version_out(v: FeedVersion) -> FeedVersionOut:
@@ -192,38 +192,40 @@ def departures(
 ) -> DeparturesOut:
     repo = GtfsRepository(session)
     version = repo.current_version(ref.feed_id)
-    stop = repo.stop(version.id, ref.id)
+    stop = version_cache.get(("stop", version.id, ref.id), lambda: repo.stop(version.id, ref.id))
     tz_name = version.timezone or "Europe/Rome"
     tz = ZoneInfo(tz_name)
     found = DeparturesQuery(session).run(version, stop, day, start_s, end_s, realtime)
-    return DeparturesOut(
-        stop=stop_out(ref.feed_id, stop),
-        date=day,
-        timezone=tz_name,
-        window_from=local_datetime(day, start_s, tz),
-        window_to=local_datetime(day, end_s, tz),
-        # model_construct: every field is already typed by the query; validating ~100 items
-        # per board again would cost more than the SQL.
-        departures=[
-            DepartureOut.model_construct(
-                trip_ref=make_ref(d.feed_id, d.trip_id),
-                route_ref=make_ref(d.feed_id, d.route_id),
-                route_short_name=d.route_short_name,
-                route_long_name=d.route_long_name,
-                mode=d.mode,
-                route_color=d.route_color,
-                headsign=d.headsign,
-                stop_ref=make_ref(d.feed_id, d.stop_id),
-                stop_sequence=d.stop_sequence,
-                service_date=d.service_date,
-                scheduled_departure=d.scheduled_departure,
-                scheduled_arrival=d.scheduled_arrival,
-                realtime_departure=d.realtime_departure,
-                realtime_arrival=d.realtime_arrival,
-                delay_s=d.delay_s,
-                status=d.status,
-                frequency_based=d.frequency_based,
-            )
-            for d in found
-        ],
+    # One validation of plain dicts in pydantic-core: building ~100 models one by one costs
+    # more than the query.
+    return DeparturesOut.model_validate(
+        {
+            "stop": stop_out(ref.feed_id, stop),
+            "date": day,
+            "timezone": tz_name,
+            "window_from": local_datetime(day, start_s, tz),
+            "window_to": local_datetime(day, end_s, tz),
+            "departures": [
+                {
+                    "trip_ref": make_ref(d.feed_id, d.trip_id),
+                    "route_ref": make_ref(d.feed_id, d.route_id),
+                    "route_short_name": d.route_short_name,
+                    "route_long_name": d.route_long_name,
+                    "mode": d.mode,
+                    "route_color": d.route_color,
+                    "headsign": d.headsign,
+                    "stop_ref": make_ref(d.feed_id, d.stop_id),
+                    "stop_sequence": d.stop_sequence,
+                    "service_date": d.service_date,
+                    "scheduled_departure": d.scheduled_departure,
+                    "scheduled_arrival": d.scheduled_arrival,
+                    "realtime_departure": d.realtime_departure,
+                    "realtime_arrival": d.realtime_arrival,
+                    "delay_s": d.delay_s,
+                    "status": d.status,
+                    "frequency_based": d.frequency_based,
+                }
+                for d in found
+            ],
+        }
     )
