@@ -25,26 +25,32 @@ from gtfs.models import partition_name
 from gtfs.schedule.spec import FieldType, FileSpec
 
 
-def _column_names(spec: FileSpec) -> list[str]:
-    names = [f.name for f in spec.fields] + ["feed_version_id"]
-    if spec.keyed_by_line:
-        names.append("line")
-    return names
+class _FileLayout:
+    """Which columns of a file are written: those in its header, plus key fields that may be
+    empty (agency_id of a one-agency feed, stored as ''). Columns the file lacks are left to
+    their default NULL instead of being sent: stop_times has 18 fields, a feed fills 6 to 9."""
 
+    def __init__(self, spec: FileSpec, present: list[int]) -> None:
+        self.blank = [
+            spec.index_of(k) for k in spec.primary_key if not spec.field_by_name[k].required
+        ]
+        self.fields = sorted(set(present) | set(self.blank))
+        self.names = [spec.fields[i].name for i in self.fields] + ["feed_version_id"]
+        self.by_line = spec.keyed_by_line
+        if self.by_line:
+            self.names.append("line")
 
-def _blank_keys_to_empty(columns: list[list[Any]], blank: list[int]) -> list[list[Any]]:
-    """Key fields that may be empty (agency_id of a one-agency feed) are stored as ''."""
-    if not blank:
-        return columns
-    columns = list(columns)
-    for i in blank:
-        if None in columns[i]:
-            columns[i] = ["" if v is None else v for v in columns[i]]
-    return columns
+    def columns(self, columns: list[list[Any]]) -> list[list[Any]]:
+        out = []
+        for i in self.fields:
+            values = columns[i]
+            if i in self.blank and None in values:
+                values = ["" if v is None else v for v in values]
+            out.append(values)
+        return out
 
-
-def _blank_key_fields(spec: FileSpec) -> list[int]:
-    return [spec.index_of(k) for k in spec.primary_key if not spec.field_by_name[k].required]
+    def quoted_names(self) -> str:
+        return ", ".join(f'"{c}"' for c in self.names)
 
 
 class CopySink:
@@ -56,10 +62,10 @@ class CopySink:
         self._staged: list[str] = []
         self._stack: ExitStack | None = None
         self._copy: Any = None
-        self._blank: list[int] = []
+        self._layout: _FileLayout | None = None
 
-    def begin_file(self, spec: FileSpec) -> None:
-        cols = ", ".join(f'"{c}"' for c in _column_names(spec))
+    def begin_file(self, spec: FileSpec, present: list[int]) -> None:
+        self._layout = layout = _FileLayout(spec, present)
         part = partition_name(spec.table_name, self.version_id)
         # The CHECK lets ATTACH skip its scan for rows outside the partition's value.
         self.raw.execute(
@@ -69,16 +75,18 @@ class CopySink:
         self._staged.append(spec.table_name)
         self._stack = ExitStack()
         cursor = self._stack.enter_context(self.raw.cursor())
-        self._copy = self._stack.enter_context(cursor.copy(f'COPY "{part}" ({cols}) FROM STDIN'))
-        self._blank = _blank_key_fields(spec)
-        self._line_keyed = spec.keyed_by_line
+        self._copy = self._stack.enter_context(
+            cursor.copy(f'COPY "{part}" ({layout.quoted_names()}) FROM STDIN')
+        )
 
     def write_columns(self, spec: FileSpec, lines: list[int], columns: list[list[Any]]) -> None:  # noqa: ARG002
+        assert self._layout is not None
         n = len(lines)
-        extra: list[list[Any]] = [[self.version_id] * n]
-        if self._line_keyed:
-            extra.append(lines)
-        self._copy.write(copy_text(_blank_keys_to_empty(columns, self._blank) + extra, n))
+        out = self._layout.columns(columns)
+        out.append([self.version_id] * n)
+        if self._layout.by_line:
+            out.append(lines)
+        self._copy.write(copy_text(out, n))
 
     def end_file(self, spec: FileSpec) -> None:  # noqa: ARG002
         if self._stack is not None:
@@ -112,28 +120,28 @@ class InsertSink:
         self.raw: Any = conn.connection.driver_connection
         self.version_id = version_id
         self._sql = ""
-        self._blank: list[int] = []
+        self._layout: _FileLayout | None = None
         self._dates: list[int] = []
 
-    def begin_file(self, spec: FileSpec) -> None:
-        names = _column_names(spec)
-        cols = ", ".join(f'"{c}"' for c in names)
-        marks = ", ".join("?" * len(names))
-        self._sql = f'INSERT INTO "{spec.table_name}" ({cols}) VALUES ({marks})'
-        self._blank = _blank_key_fields(spec)
+    def begin_file(self, spec: FileSpec, present: list[int]) -> None:
+        self._layout = layout = _FileLayout(spec, present)
+        marks = ", ".join("?" * len(layout.names))
+        self._sql = f'INSERT INTO "{spec.table_name}" ({layout.quoted_names()}) VALUES ({marks})'
         # SQLAlchemy's Date type keeps ISO strings in SQLite; write them the same way.
-        self._dates = [i for i, f in enumerate(spec.fields) if f.type is FieldType.DATE]
-        self._line_keyed = spec.keyed_by_line
+        self._dates = [
+            k for k, i in enumerate(layout.fields) if spec.fields[i].type is FieldType.DATE
+        ]
 
     def write_columns(self, spec: FileSpec, lines: list[int], columns: list[list[Any]]) -> None:  # noqa: ARG002
+        assert self._layout is not None
         n = len(lines)
-        columns = _blank_keys_to_empty(columns, self._blank)
-        for i in self._dates:
-            columns[i] = [None if d is None else d.isoformat() for d in columns[i]]
+        out = self._layout.columns(columns)
+        for k in self._dates:
+            out[k] = [None if d is None else d.isoformat() for d in out[k]]
         extra: list[Iterator[Any]] = [repeat(self.version_id, n)]
-        if self._line_keyed:
+        if self._layout.by_line:
             extra.append(iter(lines))
-        self.raw.executemany(self._sql, zip(*columns, *extra, strict=True))
+        self.raw.executemany(self._sql, zip(*out, *extra, strict=True))
 
     def end_file(self, spec: FileSpec) -> None:
         """Nothing buffered: each batch was written as it came."""

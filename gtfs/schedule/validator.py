@@ -34,7 +34,7 @@ ProgressFn = Callable[[str, int, int], None]  # file, bytes done, bytes total
 
 
 class RowSink(Protocol):
-    def begin_file(self, spec: FileSpec) -> None: ...
+    def begin_file(self, spec: FileSpec, present: list[int]) -> None: ...
     def write_columns(self, spec: FileSpec, lines: list[int], columns: list[list[Any]]) -> None: ...
     def end_file(self, spec: FileSpec) -> None: ...
     def abort(self) -> None: ...
@@ -215,7 +215,8 @@ class Validator:
                     return
                 self.ctx.headers[spec.name] = rows.header
                 if self._live_sink() is not None:
-                    self.sink.begin_file(spec)  # type: ignore[union-attr]
+                    present = sorted(c.index for c in columns)
+                    self.sink.begin_file(spec, present)  # type: ignore[union-attr]
                 self._read_rows(spec, rows.header, columns, rows)
         except UnicodeDecodeError as exc:
             self.ctx.error(
