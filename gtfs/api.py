@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from gtfs import service
 from gtfs.errors import (
@@ -22,7 +22,7 @@ from gtfs.schedule.fields import FieldError, parse_time
 from gtfs.schemas import DeparturesOut, FeedOut, RouteOut, StopDetail, StopOut, TripOut
 from mobility.deps import RedisDep, SessionDep
 from mobility.errors import BadRequest
-from mobility.problems import problem_responses
+from mobility.problems import model_response, problem_responses
 from mobility.settings import get_settings
 
 router = APIRouter(tags=["transit data"])
@@ -110,14 +110,14 @@ def stop_departures(
     ] = None,
     from_: Annotated[str | None, Query(alias="from", description="HH:MM:SS, default now")] = None,
     to: Annotated[str | None, Query(description="HH:MM:SS, default from + 1 h")] = None,
-) -> DeparturesOut:
+) -> Response:
     """Every departure at the stop (and its platforms) in the window, with real-time times."""
     now = datetime.now(ZoneInfo(get_settings().timezone))
     day = date_ or now.date()
     start = _parse_clock(from_, "from") if from_ else now.hour * 3600 + now.minute * 60
     end = _parse_clock(to, "to") if to else start + 3600
     realtime = RealtimeDepartures(session, redis)
-    return service.departures(session, parse_ref(ref), day, start, end, realtime)
+    return model_response(service.departures(session, parse_ref(ref), day, start, end, realtime))
 
 
 @router.get("/routes", response_model=list[RouteOut], responses=problem_responses(FeedNotFound))

@@ -7,7 +7,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mobility.errors import PROBLEM_BASE, MobilityError
@@ -86,6 +87,13 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
             "instance": request.url.path,
         }
     )
+
+
+def model_response(model: BaseModel) -> Response:
+    """A model already validated, serialized once by pydantic-core: FastAPI would otherwise
+    validate it again against the route's response_model and encode it with json (both show
+    on hot endpoints). The route keeps response_model for its OpenAPI schema."""
+    return Response(model.model_dump_json(), media_type="application/json")
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -14,6 +14,7 @@ from mobility.db import get_engine
 from mobility.migrate import ensure_migrated
 from mobility.problems import install_problem_handlers
 from services.health import router as health_router
+from services.timing import ServerTimingMiddleware
 
 API_TITLE = "Coastal Mobility API"
 API_DESCRIPTION = (
@@ -51,6 +52,7 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         lifespan=_lifespan if check_migrations else None,
     )
     install_problem_handlers(app)
+    app.add_middleware(ServerTimingMiddleware)
     app.include_router(health_router)
     app.include_router(gtfs_router, prefix="/v1")
 

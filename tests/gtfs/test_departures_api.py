@@ -218,3 +218,11 @@ def test_realtime_falls_back_to_the_database_when_redis_is_down(client: TestClie
     finally:
         client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
     assert deps[0]["delay_s"] == 60
+
+
+def test_responses_carry_server_timing(client: TestClient) -> None:
+    """Every response says the server's own time (W3C Server-Timing), for latency checks."""
+    r = client.get("/v1/stops/pisa:STA/departures", params={"date": "2026-03-11"})
+    name, _, duration = r.headers["server-timing"].partition(";dur=")
+    assert name == "app"
+    assert float(duration) >= 0
