@@ -44,7 +44,21 @@ class Settings(BaseSettings):
     stripe_api_key: SecretStr = SecretStr("")
     stripe_api_base: str = ""
     stripe_webhook_secret: SecretStr = SecretStr("")
-    signing_key_file: Path | None = None
+    signing_key_file: Path | None = Field(
+        default=None,
+        description="Pass-signing keyring (JSON, see access_control/keys.py); empty outside "
+        "production means a development keyring generated under VAR_DIR",
+    )
+    pass_signing_key_pem: SecretStr = Field(
+        default=SecretStr(""), description="Or one PKCS#8 PEM private key from the environment"
+    )
+    pass_signing_key_id: str = "env1"
+    pass_token_issuer: str = Field(default="ltc", description="Short: it is in every QR code")
+    pass_token_audience: str = "gate"
+    pass_token_leeway_s: float = Field(default=5.0, ge=0, le=60)
+    pass_token_max_lifetime_s: int = Field(
+        default=31 * 24 * 3600, gt=0, description="Longest pass token; the key rotation overlap"
+    )
     jwt_secret: SecretStr = SecretStr("")
     realtime_ttl_s: int = Field(default=3600, description="How long real-time state lives in Redis")
     realtime_feeds: str = Field(
@@ -74,6 +88,17 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'mobility.sqlite3'}"
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def effective_signing_key_file(self) -> Path | None:
+        """The configured keyring, or outside production (and with no PEM) a development one."""
+        if self.signing_key_file is not None or self.pass_signing_key_pem.get_secret_value():
+            return self.signing_key_file
+        return None if self.is_production else self.var_dir / "signing-keys.json"
 
     @property
     def is_sqlite(self) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from access_control.api import router as access_router
 from gtfs.api import router as gtfs_router
 from mobility.db import get_engine
 from mobility.migrate import ensure_migrated
@@ -55,6 +56,7 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
     app.add_middleware(ServerTimingMiddleware)
     app.include_router(health_router)
     app.include_router(gtfs_router, prefix="/v1")
+    app.include_router(access_router, prefix="/v1")
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

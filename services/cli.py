@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -22,13 +22,18 @@ from rich.progress import (
 
 from mobility.errors import MobilityError
 
+if TYPE_CHECKING:
+    from access_control.keys import KeyRing
+
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_enable=False
 )
 db_app = typer.Typer(no_args_is_help=True, help="Database schema migrations.")
 gtfs_app = typer.Typer(no_args_is_help=True, help="GTFS Schedule and Realtime.")
+keys_app = typer.Typer(no_args_is_help=True, help="Pass-signing keys (never printed).")
 app.add_typer(db_app, name="db")
 app.add_typer(gtfs_app, name="gtfs")
+app.add_typer(keys_app, name="keys")
 err = Console(stderr=True)
 
 
@@ -270,6 +275,72 @@ def gtfs_feeds() -> None:
                 f"{feed.id}: version {v.id}, {v.row_counts.get('stop_times.txt', 0):,} stop_times,"
                 f" service {v.service_start}..{v.service_end}, tz {v.timezone}"
             )
+
+
+# -- keys ---------------------------------------------------------------------------------
+
+
+@keys_app.command("generate")
+def keys_generate(
+    file: Annotated[Path, typer.Option("--file", help="The keyring file to create")],
+    kid: Annotated[str, typer.Option("--kid", help="Key id, e.g. 2026a")],
+) -> None:
+    """Create a keyring file with one new Ed25519 key (mode 0600); refuses to overwrite."""
+    from access_control.keys import KeyRing, generate_key, write_keyring_file
+
+    if file.exists():
+        fail(f"{file} exists: rotate it instead of overwriting live keys")
+    try:
+        write_keyring_file(file, KeyRing([generate_key(kid)]))
+    except MobilityError as exc:
+        fail(exc.detail)
+    typer.echo(f"created {file} with key {kid}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    file: Annotated[Path, typer.Option("--file", help="The keyring file to rotate")],
+    kid: Annotated[str, typer.Option("--kid", help="The new key's id")],
+    activate_in_hours: Annotated[
+        float, typer.Option(min=0, help="Gates fetch the new public key before it signs")
+    ] = 24,
+) -> None:
+    """Add a key that signs from now + N hours; older keys verify until their tokens expire."""
+    from datetime import UTC, datetime, timedelta
+
+    from access_control.keys import rotate_keyring_file
+    from mobility.settings import get_settings
+
+    now = datetime.now(UTC)
+    try:
+        ring = rotate_keyring_file(
+            file,
+            kid,
+            activate_at=now + timedelta(hours=activate_in_hours),
+            max_token_lifetime=timedelta(seconds=get_settings().pass_token_max_lifetime_s),
+            now=now,
+        )
+    except (MobilityError, OSError) as exc:
+        fail(exc.detail if isinstance(exc, MobilityError) else str(exc))
+    _print_ring(ring)
+
+
+@keys_app.command("show")
+def keys_show(file: Annotated[Path, typer.Option("--file")]) -> None:
+    """List the keys of a keyring file: ids and validity, never key material."""
+    from access_control.keys import load_keyring_file
+
+    try:
+        _print_ring(load_keyring_file(file))
+    except (MobilityError, OSError) as exc:
+        fail(exc.detail if isinstance(exc, MobilityError) else str(exc))
+
+
+def _print_ring(ring: KeyRing) -> None:
+    for key in ring.keys:
+        retire = key.retire_after.isoformat() if key.retire_after else "-"
+        signs = key.not_before.isoformat()
+        typer.echo(f"{key.kid}\t{key.alg}\tsigns from {signs}\tretires {retire}")
 
 
 def main() -> None:
