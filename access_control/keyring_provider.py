@@ -23,6 +23,10 @@ def configured_keyring() -> KeyRing:
     settings = get_settings()
     key_file = settings.effective_signing_key_file
     pem = settings.pass_signing_key_pem.get_secret_value() or None
+    if key_file is None and pem is None:
+        raise SigningKeyUnavailable(
+            "no pass-signing key is configured: set SIGNING_KEY_FILE or PASS_SIGNING_KEY_PEM"
+        )
     if key_file is not None and not key_file.exists():
         if settings.signing_key_file is not None:
             raise SigningKeyUnavailable(f"signing key file {key_file} does not exist")

@@ -93,3 +93,14 @@ def test_jwks_endpoint_verifies_an_issued_token(keys_env: Path, engine: Engine) 
         now=now,
     )
     assert verified.claims.pass_id == "P1"
+
+
+def test_production_without_any_key_is_unavailable(
+    keys_env: Path,  # noqa: ARG001
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Production with neither a key file nor a PEM: 503-class error naming both settings."""
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    get_settings.cache_clear()
+    with pytest.raises(SigningKeyUnavailable, match="SIGNING_KEY_FILE"):
+        configured_keyring()
