@@ -243,17 +243,24 @@ class DeparturesQuery:
         return out
 
     def _trips(self, version_id: int, trip_ids: set[str]) -> dict[str, Any]:
-        """Route, service and headsign of just these trips, by primary key: a join would make
-        the planner scan every trip of the feed for a board of a hundred departures."""
-        if not trip_ids:
-            return {}
-        query = select(
-            trips_t.c.trip_id, trips_t.c.route_id, trips_t.c.service_id, trips_t.c.trip_headsign
-        ).where(
-            trips_t.c.feed_version_id == version_id,
-            ids_in(trips_t.c.trip_id, sorted(trip_ids), self.session),
-        )
-        return {t.trip_id: t for t in self.session.execute(query)}
+        """Route, service and headsign of these trips. Kept per version and filled on demand
+        (a version's trips never change, and a busy board asks for the same ones all day);
+        the missing ones come by primary key, never by a join, which would make the planner
+        scan every trip of the feed for a board of a hundred departures."""
+        known: dict[str, Any] = version_cache.get(("trips", version_id), dict)
+        missing = sorted(trip_ids - known.keys())
+        if missing:
+            query = select(
+                trips_t.c.trip_id,
+                trips_t.c.route_id,
+                trips_t.c.service_id,
+                trips_t.c.trip_headsign,
+            ).where(
+                trips_t.c.feed_version_id == version_id,
+                ids_in(trips_t.c.trip_id, missing, self.session),
+            )
+            known.update((t.trip_id, t) for t in self.session.execute(query))
+        return known
 
     def _routes(self, version_id: int) -> dict[str, tuple[Any, ...]]:
         def load() -> dict[str, tuple[Any, ...]]:

@@ -62,6 +62,9 @@ class FeedVersion(Base):
             sqlite_where=text("status = 'current'"),
             postgresql_where=text("status = 'current'"),
         ),
+        # Version ids are never reused (caches key on them): SQLite needs AUTOINCREMENT for
+        # that, PostgreSQL's sequence gives it anyway.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -193,6 +193,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_gtfs_feed_versions")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("gtfs_feed_versions", schema=None) as batch_op:
         batch_op.create_index(
