@@ -43,6 +43,12 @@ class Reason(StrEnum):
     PROOF_STALE = "proof_stale"
     PROOF_EARLY = "proof_early"
     PROOF_BAD_SIGNATURE = "proof_bad_signature"
+    # The gate's own state and configuration: what it knows beyond the token.
+    REVOKED = "revoked"
+    WRONG_OPERATOR = "wrong_operator"
+    WRONG_GATE_ZONE = "wrong_gate_zone"
+    ALREADY_USED = "already_used"
+    PASSBACK = "passback"
 
     def display(self, language: Language = "it") -> str:
         """The short text a gate shows for this reason, in Italian (default) or English."""
@@ -76,4 +82,9 @@ _DISPLAY: dict[Reason, tuple[str, str]] = {
     Reason.PROOF_STALE: ("Codice scaduto, riprova", "Code expired, retry"),
     Reason.PROOF_EARLY: ("Controlla l'ora del tel.", "Check phone clock"),
     Reason.PROOF_BAD_SIGNATURE: ("Codice non valido", "Invalid code"),
+    Reason.REVOKED: ("Titolo revocato", "Pass revoked"),
+    Reason.WRONG_OPERATOR: ("Operatore non incluso", "Operator not covered"),
+    Reason.WRONG_GATE_ZONE: ("Zona non inclusa", "Zone not covered"),
+    Reason.ALREADY_USED: ("Titolo già utilizzato", "Pass already used"),
+    Reason.PASSBACK: ("Ingresso già registrato", "Already entered"),
 }

@@ -12,6 +12,7 @@ STABLE_CODES = [
     "key_retired", "bad_signature", "bad_claims", "wrong_issuer", "wrong_audience",
     "not_yet_valid", "expired", "proof_missing", "proof_malformed", "proof_other_pass",
     "proof_stale", "proof_early", "proof_bad_signature",
+    "revoked", "wrong_operator", "wrong_gate_zone", "already_used", "passback",
 ]  # fmt: skip
 
 
