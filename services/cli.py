@@ -21,6 +21,7 @@ from rich.progress import (
 )
 
 from mobility.errors import MobilityError
+from services.cli_gate import app as gate_app
 
 if TYPE_CHECKING:
     from access_control.keys import KeyRing
@@ -34,6 +35,7 @@ keys_app = typer.Typer(no_args_is_help=True, help="Pass-signing keys (never prin
 app.add_typer(db_app, name="db")
 app.add_typer(gtfs_app, name="gtfs")
 app.add_typer(keys_app, name="keys")
+app.add_typer(gate_app, name="gate")
 err = Console(stderr=True)
 
 
@@ -323,6 +325,19 @@ def keys_rotate(
     except (MobilityError, OSError) as exc:
         fail(exc.detail if isinstance(exc, MobilityError) else str(exc))
     _print_ring(ring)
+
+
+@keys_app.command("jwks")
+def keys_jwks(file: Annotated[Path, typer.Option("--file")]) -> None:
+    """Print the public JWK Set of a keyring file (for gates; no private part)."""
+    from datetime import UTC, datetime
+
+    from access_control.keys import load_keyring_file
+
+    try:
+        typer.echo(json.dumps(load_keyring_file(file).jwks(datetime.now(UTC)), indent=2))
+    except (MobilityError, OSError) as exc:
+        fail(exc.detail if isinstance(exc, MobilityError) else str(exc))
 
 
 @keys_app.command("show")
