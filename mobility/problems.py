@@ -39,7 +39,10 @@ def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, MobilityError)
-    return problem_response(exc.to_problem(instance=request.url.path))
+    # Auth errors carry WWW-Authenticate (RFC 9110 §11.6.1); others carry none.
+    return problem_response(
+        exc.to_problem(instance=request.url.path), headers=getattr(exc, "headers", None)
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -59,7 +59,17 @@ class Settings(BaseSettings):
     pass_token_max_lifetime_s: int = Field(
         default=31 * 24 * 3600, gt=0, description="Longest pass token; the key rotation overlap"
     )
-    jwt_secret: SecretStr = SecretStr("")
+    jwt_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="HS256 key of callers' access tokens, at least 32 bytes (else Bearer: 503)",
+    )
+    api_key_pepper: SecretStr = Field(
+        default=SecretStr(""), description="HMAC pepper of API key hashes; empty: plain SHA-256"
+    )
+    access_token_issuer: str = "mobility"
+    access_token_audience: str = "mobility-api"
+    access_token_ttl_s: int = Field(default=900, gt=0, le=86400)
+    access_token_leeway_s: float = Field(default=5.0, ge=0, le=60)
     realtime_ttl_s: int = Field(default=3600, description="How long real-time state lives in Redis")
     realtime_feeds: str = Field(
         default="", description="GTFS-Realtime sources the worker polls: 'feed=url,feed=url'"

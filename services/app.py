@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 
 from access_control.api import router as access_router
 from gtfs.api import router as gtfs_router
+from mobility.auth.redact import install_log_redaction
 from mobility.db import get_engine
 from mobility.migrate import ensure_migrated
 from mobility.problems import install_problem_handlers
@@ -52,6 +53,7 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         version="0.1.0",
         lifespan=_lifespan if check_migrations else None,
     )
+    install_log_redaction()
     install_problem_handlers(app)
     app.add_middleware(ServerTimingMiddleware)
     app.include_router(health_router)

@@ -359,6 +359,9 @@ def _print_ring(ring: KeyRing) -> None:
 
 
 def main() -> None:
+    from mobility.auth.redact import install_log_redaction
+
+    install_log_redaction()
     try:
         app()
     except MobilityError as exc:  # anything a command did not catch itself

@@ -1,0 +1,84 @@
+"""Log redaction: bearer tokens, API keys and JWTs never reach a log record in full."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from mobility.auth.redact import (
+    RedactingFilter,
+    install_log_redaction,
+    redact,
+    uninstall_log_redaction,
+)
+
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+API_KEY = "mob_0123456789abcdef_" + "S3cr3t-_" * 5 + "abc"
+
+
+@pytest.fixture
+def redaction() -> Iterator[None]:
+    install_log_redaction()
+    yield
+    uninstall_log_redaction()
+
+
+def test_log_records_are_masked(caplog: pytest.LogCaptureFixture, redaction: None) -> None:
+    """A bearer token and an API key logged through any logger come out masked."""
+    del redaction
+    log = logging.getLogger("some.library")
+    with caplog.at_level(logging.INFO):
+        log.info("headers: %s", {"authorization": f"Bearer {JWT}", "x-api-key": API_KEY})
+        log.info("retrying with Authorization: Bearer opaque-token-123")
+    text = caplog.text
+    assert JWT not in text
+    assert "S3cr3t" not in text
+    assert "opaque-token-123" not in text
+    assert "mob_0123456789abcdef_[REDACTED]" in text
+    assert all("[REDACTED]" in r.getMessage() for r in caplog.records)
+
+
+def test_tracebacks_are_masked(caplog: pytest.LogCaptureFixture) -> None:
+    """The filter also masks an exception's text, where a token may sit in the message."""
+    log = logging.getLogger("auth.test.filter")
+    log.addFilter(RedactingFilter())
+    try:
+        with caplog.at_level(logging.ERROR):
+            try:
+                raise RuntimeError(f"bad token {JWT}")
+            except RuntimeError:
+                log.exception("failed for key %s", API_KEY)
+    finally:
+        log.filters.clear()
+    assert JWT not in caplog.text
+    assert "S3cr3t" not in caplog.text
+    assert "RuntimeError" in caplog.text
+
+
+def test_redact_leaves_ordinary_text() -> None:
+    """Ordinary messages pass unchanged; named secrets in query strings are masked."""
+    for text in (
+        "imported 42 stops from feed prato",
+        "the bearer of a pass boards",
+        "basic settings loaded",
+    ):
+        assert redact(text) == text
+    assert redact("Authorization: Basic dXNlcjpwdw==") == "Authorization: Basic [REDACTED]"
+    assert redact("GET /v1/x?access_token=abc123&page=2") == (
+        "GET /v1/x?access_token=[REDACTED]&page=2"
+    )
+
+
+def test_argument_shape_is_kept_when_masking_args_suffices(
+    caplog: pytest.LogCaptureFixture, redaction: None
+) -> None:
+    """An access-log style record keeps its argument tuple (uvicorn unpacks it), masked."""
+    del redaction
+    log = logging.getLogger("uvicorn.access.test")
+    with caplog.at_level(logging.INFO):
+        log.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1", "GET", "/v1/x?token=abcdefgh1", "1.1", 200)
+    (record,) = caplog.records
+    assert record.args == ("127.0.0.1", "GET", "/v1/x?token=[REDACTED]", "1.1", 200)
+    assert "abcdefgh1" not in caplog.text
