@@ -1,6 +1,6 @@
 """Gate validation throughput, offline: our whole check against the raw Ed25519 verify rate.
 
-    .venv/bin/python benchmarks/gate_validation.py [--iterations N] [--repeat R]
+    .venv/bin/python benchmarks/gate_validation.py [--iterations N] [--repeat R] [--online N]
 
 On one core, in this process, with a realistic weekly pass (two operators, one network, three
 zones, device-bound), it measures verifications per second of:
@@ -11,7 +11,8 @@ zones, device-bound), it measures verifications per second of:
 - `raw Ed25519 verify`: `cryptography`'s verify of one 64-byte signature over the token's
   signing input, the floor of any implementation. A gate check needs two (token and proof), so
   its ideal is half that rate; the printed ratios show our overhead above the cryptography.
-It also prints the token, proof and QR sizes. It prints, never asserts.
+It also prints the token, proof and QR sizes, and (`--online N`, default 400) the p50/p99 latency
+of online validation through the API. It prints, never asserts.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--online", type=int, default=400, help="validate requests through the API (0: skip)"
+    )
     args = parser.parse_args()
 
     ring = KeyRing([generate_key("2025a", not_before=NOW - timedelta(days=30))])
@@ -141,8 +145,107 @@ def main() -> None:
     print()
     print("'vs ideal' = best rate / (raw Ed25519 rate / signatures verified): 1.00 would mean")
     print("no cost beyond the signatures themselves.")
-    print("Online validation (p50/p99 through the API, with Redis replay checks) is not measured")
-    print("here yet: it will be added with the online validation endpoint.")
+    if args.online:
+        print()
+        online_latency(args.online)
+
+
+def online_latency(requests: int) -> None:
+    """p50/p99 of POST /v1/gates/{id}/validate through the whole app (FastAPI TestClient).
+
+    A scratch SQLite database in a temporary directory, migrated by Alembic; Redis from
+    REDIS_URL (the in-process substitute when unset). Multi-use passes so every request runs
+    the whole entry path (revocation, coverage, passback SET NX) and stores its tap; each pass
+    is presented once, then exits, so passback never short-circuits a later request.
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+
+    from access_control.keys import write_keyring_file
+    from mobility.auth.access_tokens import issue_access_token
+    from mobility.auth.principals import Principal, PrincipalKind, Scope
+    from mobility.db import make_engine
+    from mobility.migrate import upgrade
+    from mobility.settings import get_settings
+    from services.app import create_app
+
+    with tempfile.TemporaryDirectory() as folder:
+        now = datetime.now(UTC)
+        ring = KeyRing([generate_key("bench", not_before=now - timedelta(days=1))])
+        write_keyring_file(Path(folder) / "keys.json", ring)
+        url = f"sqlite:///{folder}/bench.sqlite3"
+        os.environ.update(
+            DATABASE_URL=url,
+            SIGNING_KEY_FILE=f"{folder}/keys.json",
+            JWT_SECRET="benchmark-only-" + "x" * 40,
+            LOAD_SAMPLE_DATA="false",
+            PASS_TOKEN_ISSUER=ISSUER,
+            PASS_TOKEN_AUDIENCE=AUDIENCE,
+            REDIS_KEY_PREFIX=f"bench:{os.getpid()}:",
+        )
+        get_settings.cache_clear()
+        upgrade(make_engine(url))
+        admin = Principal(
+            subject="bench", kind=PrincipalKind.ADMIN, scopes=frozenset({Scope.ADMIN})
+        )
+        auth = {"Authorization": f"Bearer {issue_access_token(admin)}"}
+        with TestClient(create_app()) as client:
+            keys: dict[str, str] = {}
+            for gate_id, direction in (("B-IN", "entry"), ("B-OUT", "exit")):
+                created = client.post(
+                    "/v1/gates",
+                    headers=auth,
+                    json={
+                        "id": gate_id,
+                        "operator_id": "ATL",
+                        "name": gate_id,
+                        "location_kind": "terminal",
+                        "location_ref": "bench",
+                        "direction": direction,
+                        "gate_group": "bench",
+                        "network": "LITO",
+                        "zones": ["Z1"],
+                    },
+                )
+                created.raise_for_status()
+                keys[gate_id] = created.json()["api_key"]
+            device = DeviceKey.generate()
+            claims = PassClaims(
+                pass_id="BENCH1",
+                product="SETT7",
+                rider_category="ADU",
+                operators=("ATL",),
+                networks=("LITO",),
+                zones=("Z1",),
+                valid_from=now - timedelta(hours=1),
+                valid_until=now + timedelta(days=1),
+                single_use=False,
+                device_key=device.public_bytes,
+            )
+            token = issue_pass_token(claims, ring, issuer=ISSUER, audience=AUDIENCE, now=now)
+            jti = jwt.decode(token, options={"verify_signature": False})["jti"]
+            timings: list[float] = []
+            warmup = 20  # first requests fill caches and connection pools: not measured
+            for index in range(requests + warmup):
+                gate_id = "B-IN" if index % 2 == 0 else "B-OUT"
+                body = {"payload": format_payload(token, device.prove(jti, datetime.now(UTC)))}
+                start = time.perf_counter()
+                response = client.post(
+                    f"/v1/gates/{gate_id}/validate", json=body, headers={"X-API-Key": keys[gate_id]}
+                )
+                if index >= warmup:
+                    timings.append(time.perf_counter() - start)
+                if not response.json().get("open"):
+                    raise SystemExit(f"request {index} refused: {response.text}")
+        timings.sort()
+        p50 = statistics.median(timings)
+        p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
+        redis_kind = "Redis " + ("at REDIS_URL" if os.environ.get("REDIS_URL") else "substitute")
+        print(f"online validation through the API (TestClient, SQLite, {redis_kind}):")
+        print(f"  {requests} requests   p50 {p50 * 1e3:7.2f} ms   p99 {p99 * 1e3:7.2f} ms")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
         default="", description="redis:// URL; empty means the in-process substitute (fakeredis)"
     )
     redis_key_prefix: str = Field(default="mob:", description="Prefix of every key we write")
+    redis_timeout_s: float = Field(
+        default=1.0, gt=0, description="Connect and read timeout; callers fall back beyond it"
+    )
     timezone: str = Field(default="Europe/Rome", description="The area's time zone")
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -58,6 +61,11 @@ class Settings(BaseSettings):
     pass_token_leeway_s: float = Field(default=5.0, ge=0, le=60)
     pass_token_max_lifetime_s: int = Field(
         default=31 * 24 * 3600, gt=0, description="Longest pass token; the key rotation overlap"
+    )
+    passback_window_s: int = Field(
+        default=1200,
+        gt=0,
+        description="No second entry with one pass within this, unless it exited",
     )
     jwt_secret: SecretStr = Field(
         default=SecretStr(""),

@@ -220,6 +220,8 @@ class Tap:
     jti: str | None
     offline: bool
     degraded: bool
+    # The pass is single use: the server then records its first use and reports conflicts.
+    single_use: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -234,11 +236,15 @@ class Tap:
             "jti": self.jti,
             "offline": self.offline,
             "degraded": self.degraded,
+            "single_use": self.single_use,
         }
 
     @classmethod
     def from_json(cls, document: Mapping[str, Any]) -> Tap:
         direction = _field(document, "direction", str)
+        single_use = document.get("single_use", False)  # optional: older gates omit it
+        if not isinstance(single_use, bool):
+            raise WireError("single_use must be a boolean")
         if direction not in DIRECTIONS:
             raise WireError(f"direction must be one of {DIRECTIONS}")
         return cls(
@@ -253,6 +259,7 @@ class Tap:
             jti=_optional_id(document, "jti"),
             offline=_field(document, "offline", bool),
             degraded=_field(document, "degraded", bool),
+            single_use=single_use,
         )
 
 

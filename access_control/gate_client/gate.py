@@ -28,12 +28,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from access_control.coverage import GatePlace, entry_refusal
 from access_control.errors import KeyRingInvalid, TokenRejected
 from access_control.jwks import JwksKeySet
 from access_control.proof import check_presentation
 from access_control.qr import parse_payload
 from access_control.reasons import Language, Reason
-from access_control.tokens import WILDCARD, VerifiedPass
+from access_control.tokens import VerifiedPass
 
 from . import passback
 from .backend import DIRECTIONS, Direction, GateBackend, Tap, TapConflict
@@ -215,6 +216,7 @@ class OfflineGate:
                 jti=None if verified is None else verified.token_id,
                 offline=offline,
                 degraded=bool(stale),
+                single_use=verified is not None and verified.claims.single_use,
             )
             if verified is not None and reason is None:
                 self._remember(db, verified, tap)
@@ -226,28 +228,21 @@ class OfflineGate:
     def _entry_refusal(
         self, db: sqlite3.Connection, verified: VerifiedPass, now: datetime
     ) -> Reason | None:
-        """The first entry check the pass fails, or None; checked in this order."""
+        """The first entry check the pass fails, or None, in `coverage.entry_refusal` order."""
         claims, config = verified.claims, self.config
-        if is_revoked(db, pass_id=claims.pass_id, jti=verified.token_id, now=now):
-            return Reason.REVOKED
-        if not (claims.operators == (WILDCARD,) or config.operator in claims.operators):
-            return Reason.WRONG_OPERATOR
-        if not all(
-            claims.covers(operator=config.operator, network=config.network, zone=zone)
-            for zone in config.zones
-        ):
-            return Reason.WRONG_GATE_ZONE
-        if claims.single_use and GateStore.consumed_at(db, claims.pass_id) is not None:
-            return Reason.ALREADY_USED
-        if passback.blocks_entry(
-            db,
-            gate_group=config.gate_group,
-            pass_id=claims.pass_id,
-            now=now,
-            window=config.passback_window,
-        ):
-            return Reason.PASSBACK
-        return None
+        return entry_refusal(
+            claims,
+            GatePlace(config.operator, config.network, config.zones),
+            revoked=lambda: is_revoked(db, pass_id=claims.pass_id, jti=verified.token_id, now=now),
+            consumed=lambda: GateStore.consumed_at(db, claims.pass_id) is not None,
+            passback=lambda: passback.blocks_entry(
+                db,
+                gate_group=config.gate_group,
+                pass_id=claims.pass_id,
+                now=now,
+                window=config.passback_window,
+            ),
+        )
 
     def _remember(self, db: sqlite3.Connection, verified: VerifiedPass, tap: Tap) -> None:
         group, pass_id = self.config.gate_group, verified.claims.pass_id

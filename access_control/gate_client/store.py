@@ -70,6 +70,7 @@ CREATE TABLE IF NOT EXISTS taps (
     jti TEXT,
     offline INTEGER NOT NULL,
     degraded INTEGER NOT NULL,
+    single_use INTEGER NOT NULL DEFAULT 0,
     uploaded_us INTEGER
 );
 CREATE INDEX IF NOT EXISTS taps_pending ON taps (seq) WHERE uploaded_us IS NULL;
@@ -175,7 +176,8 @@ class GateStore:
         """Within a transaction: record a decision (a repeated tap id is an error, not a copy)."""
         db.execute(
             "INSERT INTO taps (tap_id, gate_id, gate_group, direction, decided_us, opened, code,"
-            " pass_id, jti, offline, degraded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " pass_id, jti, offline, degraded, single_use)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 tap.tap_id,
                 tap.gate_id,
@@ -188,6 +190,7 @@ class GateStore:
                 tap.jti,
                 int(tap.offline),
                 int(tap.degraded),
+                int(tap.single_use),
             ),
         )
 
@@ -196,7 +199,7 @@ class GateStore:
         where = "WHERE uploaded_us IS NULL" if pending_only else ""
         rows = self.query(
             "SELECT tap_id, gate_id, gate_group, direction, decided_us, opened, code, pass_id,"
-            f" jti, offline, degraded FROM taps {where} ORDER BY seq LIMIT ?",
+            f" jti, offline, degraded, single_use FROM taps {where} ORDER BY seq LIMIT ?",
             (limit,),
         )
         return [
@@ -212,6 +215,7 @@ class GateStore:
                 jti=None if r[8] is None else str(r[8]),
                 offline=bool(r[9]),
                 degraded=bool(r[10]),
+                single_use=bool(r[11]),
             )
             for r in rows
         ]

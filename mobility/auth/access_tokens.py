@@ -61,14 +61,14 @@ class AccessTokenConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> AccessTokenConfig:
-        """The configuration from settings (names that are not there yet fall back to defaults)."""
+        """The configuration from settings."""
         s = settings or get_settings()
         return cls(
             secret=s.jwt_secret.get_secret_value(),
-            issuer=getattr(s, "access_token_issuer", DEFAULT_ISSUER),
-            audience=getattr(s, "access_token_audience", DEFAULT_AUDIENCE),
-            ttl_s=getattr(s, "access_token_ttl_s", DEFAULT_TTL_S),
-            leeway_s=getattr(s, "access_token_leeway_s", DEFAULT_LEEWAY_S),
+            issuer=s.access_token_issuer,
+            audience=s.access_token_audience,
+            ttl_s=s.access_token_ttl_s,
+            leeway_s=s.access_token_leeway_s,
         )
 
 

@@ -51,8 +51,7 @@ class IssuedApiKey:
 
 
 def _configured_pepper() -> str:
-    value = getattr(get_settings(), "api_key_pepper", "")
-    return str(value.get_secret_value() if hasattr(value, "get_secret_value") else value or "")
+    return get_settings().api_key_pepper.get_secret_value()
 
 
 def _utc(moment: datetime) -> datetime:

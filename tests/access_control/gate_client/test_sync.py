@@ -169,3 +169,21 @@ def test_sync_forgets_only_what_no_decision_needs(
     gate.sync(server, NOW + timedelta(days=2))
     assert gate.store.query("SELECT count(*) FROM consumed") == [(0,)]
     assert [tap.tap_id for tap in gate.store.taps()] == [pending]
+
+
+def test_offline_single_use_tap_says_so_on_the_wire(tmp_path: Path) -> None:
+    """An offline entry with a single-use pass uploads single_use=true, so the server can
+    record the first use and report a conflict with another gate."""
+    from access_control.gate_client.backend import Tap
+
+    store = GateStore.open(tmp_path / "g.sqlite3")
+    tap = Tap(
+        tap_id="t1", gate_id="G1", gate_group="G", direction="entry", decided_at=NOW,
+        opened=True, code="ok", pass_id="P", jti="j", offline=True, degraded=False,
+        single_use=True,
+    )  # fmt: skip
+    with store.transaction() as db:
+        GateStore.add_tap(db, tap)
+    [pending] = store.taps(pending_only=True)
+    assert pending.single_use
+    assert Tap.from_json(pending.to_json()).single_use

@@ -1,0 +1,121 @@
+"""Taps on the server: stored idempotently by tap id; single-use entries recorded first-writer-wins.
+
+A replayed tap (the gate lost our acknowledgement) is acknowledged again and stored once. An
+opened entry tap of a single-use pass claims `access_single_use` for its pass: the first tap to
+claim it wins, and a later opened entry of the same pass from another tap is reported back to
+its gate as a conflict (`TapConflict`). Uploaded taps say a pass is single use with an extra
+`"single_use": true` member; a pass already recorded there is known single use regardless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from mobility.auth.errors import Forbidden
+from mobility.errors import ValidationFailed
+
+from .gate_client.backend import Tap, TapConflict, UploadAck, WireError
+from .gates import utc
+from .models import AccessGate, AccessTap, SingleUse
+
+Source = Literal["online", "offline"]
+
+
+def parse_batch(documents: Sequence[Mapping[str, Any]]) -> list[tuple[Tap, bool]]:
+    """The taps of an upload and whether each says its pass is single use; 422 if malformed."""
+    parsed = []
+    for index, document in enumerate(documents):
+        try:
+            tap = Tap.from_json(document)
+        except WireError as exc:
+            raise ValidationFailed(f"taps[{index}]: {exc}") from exc
+        parsed.append((tap, tap.single_use))
+    return parsed
+
+
+def _row(tap: Tap, source: Source, now: datetime) -> AccessTap:
+    return AccessTap(
+        tap_id=tap.tap_id,
+        gate_id=tap.gate_id,
+        gate_group=tap.gate_group,
+        direction=tap.direction,
+        decided_at=tap.decided_at,
+        opened=tap.opened,
+        code=tap.code,
+        pass_id=tap.pass_id,
+        jti=tap.jti,
+        offline=tap.offline,
+        degraded=tap.degraded,
+        source=source,
+        received_at=now,
+    )
+
+
+def store_tap(session: Session, tap: Tap, source: Source, now: datetime) -> bool:
+    """Insert the tap unless its id is already stored; True if it was new."""
+    if session.get(AccessTap, tap.tap_id) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(_row(tap, source, now))
+    except IntegrityError:
+        return False  # the same tap, inserted concurrently by a retry
+    return True
+
+
+def claim_single_use(session: Session, tap: Tap) -> SingleUse:
+    """Record `tap` as the pass's single use unless another tap did first; the winner's row."""
+    assert tap.pass_id is not None
+    existing = session.get(SingleUse, tap.pass_id)
+    if existing is not None:
+        return existing
+    row = SingleUse(
+        pass_id=tap.pass_id,
+        jti=tap.jti,
+        gate_id=tap.gate_id,
+        tap_id=tap.tap_id,
+        consumed_at=tap.decided_at,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        winner = session.scalars(select(SingleUse).where(SingleUse.pass_id == tap.pass_id)).one()
+        return winner
+    return row
+
+
+def store_batch(
+    session: Session,
+    gate: AccessGate,
+    batch: Sequence[tuple[Tap, bool]],
+    *,
+    now: datetime | None = None,
+) -> UploadAck:
+    """Store a gate's uploaded taps; acknowledge them all and report single-use conflicts."""
+    moment = now or datetime.now(UTC)
+    if foreign := sorted({tap.gate_id for tap, _ in batch} - {gate.id}):
+        raise Forbidden(f"a gate uploads its own taps only, not those of {foreign[:3]}")
+    conflicts: list[TapConflict] = []
+    for tap, single_use in batch:
+        existing = session.get(AccessTap, tap.tap_id)
+        if existing is not None and existing.gate_id != gate.id:
+            raise Forbidden("a tap id of another gate")
+        store_tap(session, tap, "offline", moment)
+        if not (tap.opened and tap.direction == "entry" and tap.pass_id is not None):
+            continue
+        known = single_use or session.get(SingleUse, tap.pass_id) is not None
+        if not known:
+            continue
+        winner = claim_single_use(session, tap)
+        if winner.tap_id != tap.tap_id:
+            conflicts.append(
+                TapConflict(tap.tap_id, tap.pass_id, winner.gate_id, utc(winner.consumed_at))
+            )
+    return UploadAck(tuple(tap.tap_id for tap, _ in batch), tuple(conflicts))
