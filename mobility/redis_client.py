@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from mobility.settings import get_settings
 
@@ -12,7 +14,17 @@ from mobility.settings import get_settings
 def make_redis(url: str) -> redis.Redis:
     """A client for `url`; an empty URL gives a fakeredis server shared within this process."""
     if url:
-        return redis.Redis.from_url(url, decode_responses=False, health_check_interval=30)
+        # Fail fast: callers fall back (gates to their offline rules, boards to the database),
+        # which the default retries with backoff would delay by many seconds.
+        timeout = get_settings().redis_timeout_s
+        return redis.Redis.from_url(
+            url,
+            decode_responses=False,
+            health_check_interval=30,
+            socket_connect_timeout=timeout,
+            socket_timeout=timeout,
+            retry=Retry(NoBackoff(), 1),
+        )
     import fakeredis  # the embedded default only: never used when REDIS_URL is set
 
     return fakeredis.FakeRedis(server=_embedded_server())

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from redis.exceptions import RedisError
 
 from access_control.api import router as access_router
+from access_control.revocations import rebuild_redis_revocations
 from gtfs.api import router as gtfs_router
 from mobility.auth.redact import install_log_redaction
-from mobility.db import get_engine
+from mobility.db import get_engine, session_scope
+from mobility.errors import MobilityError
 from mobility.migrate import ensure_migrated
 from mobility.problems import install_problem_handlers
+from mobility.redis_client import get_redis
 from services.health import router as health_router
 from services.timing import ServerTimingMiddleware
 
+log = logging.getLogger(__name__)
 API_TITLE = "Coastal Mobility API"
 API_DESCRIPTION = (
     "Integrated mobility backend for La Spezia, Livorno, Pisa, their ports and the interporto: "
@@ -43,7 +49,19 @@ PROBLEM_SCHEMA = {
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     # Refuse to serve an un-migrated database: a clear message beats 500s on every request.
     ensure_migrated(get_engine())
+    _rebuild_revocations()
     yield
+
+
+def _rebuild_revocations() -> None:
+    """Redis holds the revocation sets online gates read; the database is their source. A
+    Redis down now is no reason not to start: validation falls back to the database."""
+    try:
+        with session_scope() as session:
+            count = rebuild_redis_revocations(session, get_redis())
+        log.info("revocation sets rebuilt in Redis: %d revoked", count)
+    except (RedisError, MobilityError) as exc:
+        log.warning("revocation sets not rebuilt in Redis (%s); validation uses the database", exc)
 
 
 def create_app(*, check_migrations: bool = True) -> FastAPI:
