@@ -60,6 +60,7 @@ def serve(
     """Run the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
 
+    from access_control.keyring_provider import ensure_development_keyring
     from mobility.db import get_engine
     from mobility.migrate import ensure_migrated
     from mobility.settings import get_settings
@@ -68,6 +69,9 @@ def serve(
     settings = get_settings()
     try:
         ensure_migrated(get_engine())
+        # Outside production a development signing key exists from the start, for the local
+        # tools that issue passes with it (gate demo-pass, load tests).
+        ensure_development_keyring()
         if sample_data and settings.load_sample_data:
             load_sample_data_if_empty(err)
     except MobilityError as exc:
