@@ -19,5 +19,7 @@ def get_session() -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit runs before the response is sent. With FastAPI's default
+# ("request") it would run after, and a client could be told "stored" about a rolled-back write.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 RedisDep = Annotated[redis.Redis, Depends(get_redis)]

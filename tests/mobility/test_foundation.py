@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from mobility.db import make_engine
+from mobility.deps import SessionDep
 from mobility.errors import DatabaseNotMigrated
 from mobility.migrate import ensure_migrated, head_revision
 from mobility.redis_client import make_redis
@@ -88,3 +90,24 @@ def test_real_redis_when_url_is_set(redis_url: str, key_prefix: str) -> None:
     client.set(key_prefix + "k", "v", ex=10)
     assert client.get(key_prefix + "k") == b"v"
     client.delete(key_prefix + "k")
+
+
+def test_a_failed_commit_is_a_5xx_not_a_success(
+    settings_env: None,  # noqa: ARG001 - database of this test
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The request's commit runs before the response: when it fails, the client knows."""
+    app = create_app(check_migrations=False)
+
+    @app.post("/write")
+    def write(session: SessionDep) -> dict[str, int]:
+        session.info["touched"] = True
+        return {"ok": 1}
+
+    def failing_commit(_self: Session) -> None:
+        raise RuntimeError("commit failed")
+
+    monkeypatch.setattr(Session, "commit", failing_commit)
+    r = TestClient(app, raise_server_exceptions=False).post("/write")
+    assert r.status_code == 500
+    assert r.headers["content-type"] == "application/problem+json"
