@@ -11,7 +11,9 @@ COPY ticketing ticketing
 COPY access_control access_control
 COPY services services
 COPY data data
-RUN pip install . && useradd --system --home /app mobility && mkdir -p var && chown mobility var
+# A fixed uid, so host files mounted as secrets can be given to it (chown 10001).
+RUN pip install . && useradd --system --uid 10001 --home /app mobility && mkdir -p var \
+    && chown mobility var
 USER mobility
 EXPOSE 8000
 CMD ["mobility", "serve", "--host", "0.0.0.0", "--port", "8000", "--no-sample-data"]

@@ -87,7 +87,7 @@ def post_gate(
 @router.get("/gates/{gate_id}", response_model=GateOut, responses=problem_responses(*_GATE_ERRORS))
 def get_gate(gate_id: str, session: SessionDep, principal: CurrentPrincipal) -> Response:
     """A gate, for staff of its operator or the gate itself."""
-    gate = gates.get_gate(session, gate_id)
+    gate = gates.get_gate(session, gate_id, principal)
     gates.ensure_gate_reader(principal, gate)
     return model_response(gates.gate_out(gate))
 
@@ -145,7 +145,7 @@ def _revocation_out(event: RevocationEvent) -> RevocationOut:
 
 def _own_gate(session: Session, principal: Principal, gate_id: str) -> AccessGate:
     """The gate, if the caller may act at it (gates:validate, its operator, its gate ids)."""
-    gate = gates.get_gate(session, gate_id)
+    gate = gates.get_gate(session, gate_id, principal)
     ensure_gate_access(principal, gate.id, gate.operator_id)
     return gate
 

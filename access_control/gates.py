@@ -88,9 +88,17 @@ def create_gate(
     return gate, issued
 
 
-def get_gate(session: Session, gate_id: str) -> AccessGate:
+def get_gate(session: Session, gate_id: str, principal: Principal | None = None) -> AccessGate:
+    """The gate; for a caller of another operator it does not exist (404, not 403), so gate
+    ids cannot be enumerated across operators."""
     gate = session.get(AccessGate, gate_id)
-    if gate is None:
+    hidden = (
+        gate is not None
+        and principal is not None
+        and not principal.is_admin
+        and principal.operator_id != gate.operator_id
+    )
+    if gate is None or hidden:
         raise NotFound(f"no gate {gate_id!r}")
     return gate
 

@@ -239,10 +239,14 @@ class KeyRing:
 
 def load_keyring_file(path: Path) -> KeyRing:
     """Read a key file; warns (without content) when group or others may read it."""
-    mode = path.stat().st_mode
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:  # missing, or not readable by this process's user
+        raise SigningKeyUnavailable(f"cannot read the key file {path}: {exc.strerror}") from exc
     if mode & 0o077:
         logger.warning("key file %s is readable beyond its owner (mode %o)", path, mode & 0o777)
-    ring = KeyRing.from_json(path.read_text(encoding="utf-8"))
+    ring = KeyRing.from_json(text)
     logger.info("loaded signing keys %s from %s", [k.kid for k in ring.keys], path)
     return ring
 

@@ -12,6 +12,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from mobility.db import on_engine_reset
+
 T = TypeVar("T")
 
 
@@ -39,3 +41,5 @@ class VersionCache:
 
 
 version_cache = VersionCache()
+# Version ids are unique within one database; another database (tests, a restore) starts over.
+on_engine_reset(version_cache.clear)

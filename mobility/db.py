@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +36,15 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+_ENGINE_RESET_CALLBACKS: list[Callable[[], None]] = []
+
+
+def on_engine_reset(callback: Callable[[], None]) -> None:
+    """Run `callback` when the engine is reset: caches of a database's contents register here
+    (domains above the kernel cannot be imported from it)."""
+    _ENGINE_RESET_CALLBACKS.append(callback)
+
+
 @lru_cache(maxsize=1)
 def get_engine() -> Engine:
     settings = get_settings()
@@ -62,7 +71,10 @@ def session_scope() -> Iterator[Session]:
 
 
 def reset_engine_cache() -> None:
-    """Forget the cached engine (after settings change, e.g. in tests)."""
+    """Forget the cached engine (after settings change, e.g. in tests), and everything cached
+    about the old database's contents (see `on_engine_reset`)."""
+    for callback in _ENGINE_RESET_CALLBACKS:
+        callback()
     if get_engine.cache_info().currsize:
         get_engine().dispose()
     get_engine.cache_clear()

@@ -106,8 +106,11 @@ def _enum(name: str, values: tuple[int, ...], presence: Presence = OPT) -> Field
     return Field(name, T.ENUM, presence, enum=values)
 
 
+INT32_MAX = 2_147_483_647  # INT columns are 32-bit integers in the database
+
+
 def _int(
-    name: str, presence: Presence = OPT, lo: float | None = 0, hi: float | None = None
+    name: str, presence: Presence = OPT, lo: float | None = 0, hi: float | None = INT32_MAX
 ) -> Field:
     return Field(name, T.INT, presence, min=lo, max=hi)
 

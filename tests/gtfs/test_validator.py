@@ -245,3 +245,11 @@ def test_required_file_with_header_only_is_empty_file(tmp_path: Path) -> None:
         report = Validator(source, rules=[]).run()
     [notice] = report.notices.find("empty_file")
     assert (notice.file, notice.severity) == ("routes.txt", Severity.ERROR)
+
+
+def test_huge_sequence_number_is_out_of_range_not_a_crash(tmp_path: Path) -> None:
+    """A stop_sequence beyond a 32-bit integer is number_out_of_range (found in review)."""
+    stop_times = replace("stop_times.txt", "T1,,,S2,2,3.1,0", "T1,,,S2,99999999999999999999,3.1,0")
+    report = check(tmp_path, {"stop_times.txt": stop_times})
+    line = line_of("stop_times.txt", "T1,,,S2,", stop_times)
+    assert_notice(report, "number_out_of_range", ERROR, "stop_times.txt", line, "stop_sequence")

@@ -66,10 +66,11 @@ def test_stop_reference_is_feed_colon_stop(client: TestClient) -> None:
 def test_other_operator_and_other_gate_cannot_read(
     register: Callable[..., RegisteredGate], client: TestClient
 ) -> None:
-    """Staff of another operator and another gate's credential get 403; no credential 401."""
+    """Another operator's staff get 404 (gate ids are not enumerable across operators);
+    another gate of the same operator 403; no credential 401."""
     gate = register()
     other = register("G-MOLO-1-E2")
-    assert_problem(client.get(f"/v1/gates/{gate.id}", headers=staff("CTT")), 403)
+    assert_problem(client.get(f"/v1/gates/{gate.id}", headers=staff("CTT")), 404)
     assert_problem(client.get(f"/v1/gates/{gate.id}", headers=other.headers), 403)
     assert_problem(client.get(f"/v1/gates/{gate.id}"), 401)
     assert_problem(client.get("/v1/gates/NOPE", headers=staff()), 404)
