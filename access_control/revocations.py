@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import redis
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from mobility.db import after_commit
 from mobility.errors import ValidationFailed
 from mobility.redis_client import key
 
@@ -36,6 +37,8 @@ from .gates import utc
 from .models import RevocationEvent
 
 logger = logging.getLogger(__name__)
+# pg_advisory_xact_lock key of revocation appends ("revoc" in ASCII, any constant would do).
+APPEND_LOCK_KEY = 0x7265766F63
 
 
 def redis_key(kind: RevocationKind) -> str:
@@ -66,12 +69,21 @@ def _append(
             RestoredEntry(kind, ident)
     except WireError as exc:
         raise ValidationFailed(str(exc)) from exc
+    _serialise_appends(session)
     event = RevocationEvent(
         action=action, kind=kind, ident=ident, until=until, reason=reason, created_at=now
     )
     session.add(event)
     session.flush()
     return event
+
+
+def _serialise_appends(session: Session) -> None:
+    """Versions must become visible in order: a sequence hands them out at insert, so two
+    transactions could commit 11 before 10, and a gate that synced to 11 would never see 10.
+    One appender at a time (until its commit) rules that out; SQLite has one writer anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
 
 
 def revoke(
@@ -84,17 +96,22 @@ def revoke(
     *,
     now: datetime | None = None,
 ) -> RevocationEvent:
-    """Refuse `ident` until `until`: append the event (flushed), then mirror it in Redis."""
+    """Refuse `ident` until `until`: append the event (flushed); Redis mirrors it on commit."""
     moment = now or datetime.now(UTC)
     event = _append(session, "revoke", kind, ident, until, reason, moment)
-    try:
-        with client.pipeline(transaction=False) as pipe:
-            pipe.zadd(redis_key(kind), {ident: until.timestamp()})
-            # Entries past their `until` concern expired tokens only: drop them as we go.
-            pipe.zremrangebyscore(redis_key(kind), "-inf", moment.timestamp())
-            pipe.execute()
-    except redis.RedisError:
-        logger.error("revocation v%s not mirrored in Redis; rebuild it", event.version)
+    version = event.version
+
+    def mirror() -> None:
+        try:
+            with client.pipeline(transaction=False) as pipe:
+                pipe.zadd(redis_key(kind), {ident: until.timestamp()})
+                # Entries past their `until` concern expired tokens only: drop them as we go.
+                pipe.zremrangebyscore(redis_key(kind), "-inf", moment.timestamp())
+                pipe.execute()
+        except redis.RedisError:
+            logger.error("revocation v%s not mirrored in Redis; rebuild it", version)
+
+    after_commit(session, mirror)
     return event
 
 
@@ -107,12 +124,18 @@ def restore(
     *,
     now: datetime | None = None,
 ) -> RevocationEvent:
-    """Lift a revocation of `ident`: append the event (flushed), then remove it from Redis."""
+    """Lift a revocation of `ident`: append the event (flushed); Redis forgets it on commit,
+    not before: a rolled-back restore must leave the pass refused."""
     event = _append(session, "restore", kind, ident, None, reason, now or datetime.now(UTC))
-    try:
-        client.zrem(redis_key(kind), ident)
-    except redis.RedisError:
-        logger.error("restore v%s not mirrored in Redis; rebuild it", event.version)
+    version = event.version
+
+    def mirror() -> None:
+        try:
+            client.zrem(redis_key(kind), ident)
+        except redis.RedisError:
+            logger.error("restore v%s not mirrored in Redis; rebuild it", version)
+
+    after_commit(session, mirror)
     return event
 
 
@@ -166,8 +189,12 @@ def revocation_state(
 def rebuild_redis_revocations(
     session: Session, client: redis.Redis, *, now: datetime | None = None
 ) -> int:
-    """Rewrite the Redis sets from the event log; returns the number of ids revoked now."""
+    """Rewrite the Redis sets from the event log; returns the number of ids revoked now.
+
+    Holds the append lock until the caller's transaction ends, so a revocation committed
+    while the log is read cannot be wiped by the rewrite."""
     moment = now or datetime.now(UTC)
+    _serialise_appends(session)
     latest = _latest_events(session)
     with client.pipeline(transaction=True) as pipe:
         for each in KINDS:

@@ -23,7 +23,7 @@ from tests.access_control.server.conftest import (
     ISSUER,
     Pass,
     RegisteredGate,
-    staff,
+    admin,
 )
 
 
@@ -61,7 +61,7 @@ def test_offline_gate_syncs_through_http(
     registered = register()
     revoked, good = issue_pass(), issue_pass()
     until = (datetime.now(UTC) + timedelta(days=1)).isoformat()
-    client.post(f"/v1/passes/{revoked.pass_id}/revoke", json={"until": until}, headers=staff())
+    client.post(f"/v1/passes/{revoked.pass_id}/revoke", json={"until": until}, headers=admin())
     config = GateConfig(
         gate_id=registered.id,
         gate_group="molo-1",

@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 from access_control import revocations
 from access_control.gate_client.backend import RevocationDelta, RevocationSnapshot
 from mobility.redis_client import get_redis
-from tests.access_control.server.conftest import BrokenRedis, RegisteredGate, assert_problem, staff
+from tests.access_control.server.conftest import (
+    BrokenRedis,
+    RegisteredGate,
+    admin,
+    assert_problem,
+    staff,
+)
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 LATER = NOW + timedelta(days=2)
@@ -69,13 +75,31 @@ def test_snapshot_for_none_and_for_a_future_version(
 
 
 def test_redis_mirror_and_rebuild(session: Session, client_redis: redis_lib.Redis) -> None:
-    """Revocations reach Redis; a rebuild after losing Redis restores exactly the active ones."""
+    """Revocations reach Redis on commit; a rebuild after losing Redis restores exactly the
+    active ones."""
     revocations.revoke(session, client_redis, "pass", "PA", LATER, None, now=NOW)
+    assert not client_redis.zscore(revocations.redis_key("pass"), "PA")  # not before commit
+    session.commit()
     state = revocations.revocation_state(session, client_redis, pass_id="PA", jti=None, now=NOW)
     assert state.revoked
     assert not state.degraded
     client_redis.delete(revocations.redis_key("pass"))
     assert revocations.rebuild_redis_revocations(session, client_redis, now=NOW) == 1
+    assert revocations.revocation_state(
+        session, client_redis, pass_id="PA", jti=None, now=NOW
+    ).revoked
+
+
+def test_rolled_back_restore_leaves_the_pass_refused(
+    session: Session, client_redis: redis_lib.Redis
+) -> None:
+    """Redis changes only when the database commits: a restore rolled back changes nothing
+    (found in review: it used to un-revoke the pass in Redis at once)."""
+    revocations.revoke(session, client_redis, "pass", "PA", LATER, None, now=NOW)
+    session.commit()
+    revocations.restore(session, client_redis, "pass", "PA", now=NOW)
+    session.rollback()
+    assert client_redis.zscore(revocations.redis_key("pass"), "PA")
     assert revocations.revocation_state(
         session, client_redis, pass_id="PA", jti=None, now=NOW
     ).revoked
@@ -102,7 +126,7 @@ def test_revoke_endpoint_and_gate_sync(
     gate = register()
     until = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     response = client.post(
-        "/v1/passes/P0001X/revoke", json={"until": until, "reason": "lost"}, headers=staff()
+        "/v1/passes/P0001X/revoke", json={"until": until, "reason": "lost"}, headers=admin()
     )
     assert response.status_code == 201, response.text
     version = response.json()["version"]
@@ -125,17 +149,19 @@ def test_revoke_endpoint_and_gate_sync(
 def test_revocation_endpoints_guarded(
     client: TestClient, register: Callable[..., RegisteredGate]
 ) -> None:
-    """A gate cannot revoke nor read another gate's revocations; naive `until` is 422."""
+    """A gate and operator staff cannot revoke (administrators only until passes record their
+    operator); a gate cannot read another gate's revocations; naive `until` is 422."""
     gate = register()
     other = register("G-MOLO-1-E2")
     until = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     assert_problem(
         client.post("/v1/passes/P1/revoke", json={"until": until}, headers=gate.headers), 403
     )
+    assert_problem(client.post("/v1/passes/P1/revoke", json={"until": until}, headers=staff()), 403)
     assert_problem(client.get(f"/v1/gates/{gate.id}/revocations", headers=other.headers), 403)
     assert_problem(client.get(f"/v1/gates/{gate.id}/revocations", headers=staff()), 403)
     assert_problem(client.get(f"/v1/gates/{gate.id}/revocations"), 401)
     naive = client.post(
-        "/v1/passes/P1/revoke", json={"until": "2030-01-01T00:00:00"}, headers=staff()
+        "/v1/passes/P1/revoke", json={"until": "2030-01-01T00:00:00"}, headers=admin()
     )
     assert_problem(naive, 422)

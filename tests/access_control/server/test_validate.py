@@ -16,6 +16,7 @@ from tests.access_control.server.conftest import (
     BrokenRedis,
     Pass,
     RegisteredGate,
+    admin,
     assert_problem,
     staff,
 )
@@ -60,14 +61,14 @@ def test_revoked_immediately_after_the_revoke_endpoint(
     issued = issue_pass()
     until = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     revoked = client.post(
-        f"/v1/passes/{issued.pass_id}/revoke", json={"until": until}, headers=staff()
+        f"/v1/passes/{issued.pass_id}/revoke", json={"until": until}, headers=admin()
     )
     assert revoked.status_code == 201, revoked.text
     body = validate(client, gate, issued.payload())
     assert body["open"] is False
     assert body["code"] == "revoked"
     assert body["display"]["en"] == "Pass revoked"
-    client.post(f"/v1/passes/{issued.pass_id}/restore", headers=staff())
+    client.post(f"/v1/passes/{issued.pass_id}/restore", headers=admin())
     assert validate(client, gate, issued.payload())["open"] is True
 
 
@@ -184,7 +185,7 @@ def test_redis_down_falls_back_to_the_database_degraded(
     gate = register()
     issued = issue_pass()
     until = (datetime.now(UTC) + timedelta(days=1)).isoformat()
-    client.post(f"/v1/passes/{issued.pass_id}/revoke", json={"until": until}, headers=staff())
+    client.post(f"/v1/passes/{issued.pass_id}/revoke", json={"until": until}, headers=admin())
     client.app.dependency_overrides[get_redis] = BrokenRedis  # type: ignore[attr-defined]
     try:
         body = validate(client, gate, issued.payload())
