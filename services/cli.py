@@ -21,6 +21,7 @@ from rich.progress import (
 )
 
 from mobility.errors import MobilityError
+from services.cli_auth import app as auth_app
 from services.cli_gate import app as gate_app
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(gtfs_app, name="gtfs")
 app.add_typer(keys_app, name="keys")
 app.add_typer(gate_app, name="gate")
+app.add_typer(auth_app, name="auth")
 err = Console(stderr=True)
 
 
