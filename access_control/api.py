@@ -203,7 +203,7 @@ def post_validate(
 ) -> Response:
     """Decide online on a presented pass at this gate and record the tap."""
     gate = _own_gate(session, principal, gate_id)
-    decision = online.validate(session, client, gate, body.payload)
+    decision = online.validate(session, client, gate, body.payload, tap_id=body.tap_id)
     display = decision.display()
     return model_response(
         ValidateOut(

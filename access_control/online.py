@@ -178,14 +178,23 @@ def validate(
     gate: AccessGate,
     payload_text: str,
     *,
+    tap_id: str | None = None,
     now: datetime | None = None,
 ) -> OnlineDecision:
-    """Decide on a presented QR payload at `gate`, record the tap (source online), and answer."""
+    """Decide on a presented QR payload at `gate`, record the tap (source online), and answer.
+
+    `tap_id` is the gate's idempotency key: a retry of a scan whose answer was lost gets the
+    recorded decision back (a second decision would find its own single use consumed)."""
     if not gate.active:
         raise Conflict(f"gate {gate.id!r} is not active")
+    if tap_id is not None and (earlier := session.get(AccessTap, tap_id)) is not None:
+        if earlier.gate_id != gate.id:
+            raise Conflict(f"tap {tap_id!r} belongs to another gate")
+        recorded = None if earlier.opened else Reason(earlier.code)
+        return OnlineDecision(earlier.tap_id, earlier.opened, recorded, earlier.degraded)
     moment = now or datetime.now(UTC)
     settings = get_settings()
-    tap_id = str(uuid.uuid4())
+    tap_id = tap_id or str(uuid.uuid4())
     verified: VerifiedPass | None = None
     reason: Reason | None = None
     degraded = False

@@ -104,6 +104,12 @@ class ValidateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     payload: str = Field(min_length=1, max_length=MAX_PAYLOAD_CHARS + 2)
+    tap_id: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-fA-F-]{32,36}$",
+        description="Idempotency key (a UUID the gate makes per scan): a retry after a timeout "
+        "gets the first answer back instead of a second decision",
+    )
 
 
 class Display(BaseModel):

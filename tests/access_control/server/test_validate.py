@@ -196,3 +196,25 @@ def test_redis_down_falls_back_to_the_database_degraded(
     assert body["degraded"] is True
     assert good["open"] is True
     assert good["degraded"] is True
+
+
+def test_a_retried_scan_gets_its_first_answer_back(
+    client: TestClient, register: Register, issue_pass: Issue, engine: Engine
+) -> None:
+    """The same tap_id twice (a retry after a lost answer) opens a single-use pass both times
+    and stores one tap; found in review, when the retry was refused as already_used."""
+    gate = register()
+    payload = issue_pass(single_use=True).payload()
+    body = {"payload": payload, "tap_id": "4b1f7a4e-3a9e-4f60-9d0b-0c1f6a2e7d11"}
+    answers = [
+        client.post(f"/v1/gates/{gate.id}/validate", json=body, headers=gate.headers).json()
+        for _ in range(2)
+    ]
+    assert [(a["open"], a["tap_id"]) for a in answers] == [(True, body["tap_id"])] * 2
+    with engine.connect() as conn:
+        taps = conn.execute(text("SELECT count(*) FROM access_taps")).scalar_one()
+    assert taps == 1
+    fresh = client.post(
+        f"/v1/gates/{gate.id}/validate", json={"payload": payload}, headers=gate.headers
+    ).json()
+    assert fresh["code"] == "already_used"  # a new scan is a new decision
