@@ -9,7 +9,9 @@ its gate as a conflict (`TapConflict`). Uploaded taps say a pass is single use w
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -20,10 +22,11 @@ from sqlalchemy.orm import Session
 from mobility.auth.errors import Forbidden
 from mobility.errors import ValidationFailed
 
-from .gate_client.backend import Tap, TapConflict, UploadAck, WireError
+from .gate_client.backend import Direction, Tap, TapConflict, UploadAck, WireError
 from .gates import utc
 from .models import AccessGate, AccessTap, SingleUse
 
+logger = logging.getLogger(__name__)
 Source = Literal["online", "offline"]
 
 
@@ -103,18 +106,25 @@ def store_batch(
     if foreign := sorted({tap.gate_id for tap, _ in batch} - {gate.id}):
         raise Forbidden(f"a gate uploads its own taps only, not those of {foreign[:3]}")
     conflicts: list[TapConflict] = []
-    for tap, single_use in batch:
-        existing = session.get(AccessTap, tap.tap_id)
+    for uploaded, single_use in batch:
+        existing = session.get(AccessTap, uploaded.tap_id)
         if existing is not None and existing.gate_id != gate.id:
             raise Forbidden("a tap id of another gate")
+        # Where the tap happened is the gate's registered place, not what the upload says.
+        direction: Direction = "exit" if gate.direction == "exit" else "entry"
+        tap = replace(uploaded, direction=direction, gate_group=gate.gate_group)
         store_tap(session, tap, "offline", moment)
-        if not (tap.opened and tap.direction == "entry" and tap.pass_id is not None):
+        # A single use is claimed only with the token's id, which a gate knows only if the
+        # pass was presented to it: a made-up tap cannot use up someone else's pass.
+        if not (tap.opened and tap.direction == "entry" and tap.pass_id and tap.jti):
             continue
         known = single_use or session.get(SingleUse, tap.pass_id) is not None
         if not known:
             continue
         winner = claim_single_use(session, tap)
-        if winner.tap_id != tap.tap_id:
+        if winner.jti != tap.jti:
+            logger.warning("single-use claims of pass %s with different tokens", tap.pass_id)
+        elif winner.tap_id != tap.tap_id:
             conflicts.append(
                 TapConflict(tap.tap_id, tap.pass_id, winner.gate_id, utc(winner.consumed_at))
             )

@@ -96,3 +96,25 @@ def test_batch_must_be_the_gates_own(
     assert_problem(url, 403)
     assert_problem(upload(client, east, [{"tap_id": "x"}]), 422)
     assert_problem(client.post(f"/v1/gates/{east.id}/taps", json={"taps": []}), 401)
+
+
+def test_a_made_up_tap_cannot_use_up_a_pass(
+    client: TestClient, register: Callable[..., RegisteredGate], issue_pass: Any
+) -> None:
+    """An upload naming a pass without its token id claims nothing: the real pass still opens
+    online once (found in review: any gate could burn any pass's single use)."""
+    gate, other = register(), register("G-MOLO-1-E2")
+    issued = issue_pass(single_use=True)
+    forged = {
+        "tap_id": "0b5e3f5c-1c9a-4a8e-9d4f-2f6a7b8c9d10", "gate_id": other.id,
+        "gate_group": "anywhere", "direction": "entry", "decided_at": "2026-01-01T08:00:00Z",
+        "opened": True, "code": "ok", "pass_id": issued.pass_id, "jti": None,
+        "offline": True, "degraded": False, "single_use": True,
+    }  # fmt: skip
+    r = client.post(f"/v1/gates/{other.id}/taps", json={"taps": [forged]}, headers=other.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["conflicts"] == []
+    opened = client.post(
+        f"/v1/gates/{gate.id}/validate", json={"payload": issued.payload()}, headers=gate.headers
+    ).json()
+    assert opened["open"] is True
