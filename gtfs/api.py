@@ -18,8 +18,10 @@ from gtfs.errors import (
 )
 from gtfs.realtime.departures import RealtimeDepartures
 from gtfs.refs import parse_ref
+from gtfs.repository import GtfsRepository
 from gtfs.schedule.fields import FieldError, parse_time
 from gtfs.schemas import DeparturesOut, FeedOut, RouteOut, StopDetail, StopOut, TripOut
+from gtfs.service_days import seconds_since_service_start
 from mobility.deps import RedisDep, SessionDep
 from mobility.errors import BadRequest
 from mobility.problems import model_response, problem_responses
@@ -112,12 +114,21 @@ def stop_departures(
     to: Annotated[str | None, Query(description="HH:MM:SS, default from + 1 h")] = None,
 ) -> Response:
     """Every departure at the stop (and its platforms) in the window, with real-time times."""
-    now = datetime.now(ZoneInfo(get_settings().timezone))
+    stop_ref = parse_ref(ref)
+    # "Now" is the feed's clock: its zone, and GTFS seconds from noon minus 12 h of the day.
+    version = GtfsRepository(session).current_version(stop_ref.feed_id)
+    tz = ZoneInfo(version.timezone or get_settings().timezone)
+    now = datetime.now(tz)
     day = date_ or now.date()
-    start = _parse_clock(from_, "from") if from_ else now.hour * 3600 + now.minute * 60
+    if from_:
+        start = _parse_clock(from_, "from")
+    elif day == now.date():
+        start = seconds_since_service_start(now, day, tz)
+    else:  # another day: the same clock time there
+        start = now.hour * 3600 + now.minute * 60
     end = _parse_clock(to, "to") if to else start + 3600
     realtime = RealtimeDepartures(session, redis)
-    return model_response(service.departures(session, parse_ref(ref), day, start, end, realtime))
+    return model_response(service.departures(session, stop_ref, day, start, end, realtime))
 
 
 @router.get("/routes", response_model=list[RouteOut], responses=problem_responses(FeedNotFound))

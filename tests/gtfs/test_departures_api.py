@@ -226,3 +226,15 @@ def test_responses_carry_server_timing(client: TestClient) -> None:
     name, _, duration = r.headers["server-timing"].partition(";dur=")
     assert name == "app"
     assert float(duration) >= 0
+
+
+def test_default_window_is_now_in_the_feeds_clock(client: TestClient) -> None:
+    """Without date and from, the window starts now, in the feed's zone (Europe/Rome here)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    before = datetime.now(ZoneInfo("Europe/Rome"))
+    body = client.get("/v1/stops/pisa:STA/departures").json()
+    start = datetime.fromisoformat(body["window_from"])
+    assert abs((start - before).total_seconds()) < 120
+    assert body["timezone"] == "Europe/Rome"
