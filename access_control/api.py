@@ -110,9 +110,7 @@ def revoke_pass(
     # Administrators only until passes record their operator: a revocation reaches every
     # operator's gates, so an operator's staff could otherwise refuse another's passes.
     event = revocations.revoke(session, client, "pass", pass_id, body.until, body.reason)
-    response = model_response(_revocation_out(event))
-    response.status_code = 201
-    return response
+    return _created(event)
 
 
 @router.post(
@@ -129,6 +127,11 @@ def restore_pass(
 ) -> Response:
     """Lift a pass's revocation (administrators)."""
     event = revocations.restore(session, client, "pass", pass_id)
+    return _created(event)
+
+
+def _created(event: RevocationEvent) -> Response:
+    """201 with the appended revocation event."""
     response = model_response(_revocation_out(event))
     response.status_code = 201
     return response
