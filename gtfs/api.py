@@ -128,7 +128,9 @@ def stop_departures(
         start = now.hour * 3600 + now.minute * 60
     end = _parse_clock(to, "to") if to else start + 3600
     realtime = RealtimeDepartures(session, redis)
-    return model_response(service.departures(session, stop_ref, day, start, end, realtime))
+    return model_response(
+        service.departures(session, stop_ref, day, start, end, realtime, version=version)
+    )
 
 
 @router.get("/routes", response_model=list[RouteOut], responses=problem_responses(FeedNotFound))

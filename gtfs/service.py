@@ -189,9 +189,11 @@ def departures(
     start_s: int,
     end_s: int,
     realtime: RealtimeApplier | None = None,
+    version: FeedVersion | None = None,
 ) -> DeparturesOut:
+    """Departures at the stop; `version` is the feed's current one if the caller has it."""
     repo = GtfsRepository(session)
-    version = repo.current_version(ref.feed_id)
+    version = version or repo.current_version(ref.feed_id)
     stop = version_cache.get(("stop", version.id, ref.id), lambda: repo.stop(version.id, ref.id))
     tz_name = version.timezone or "Europe/Rome"
     tz = ZoneInfo(tz_name)
