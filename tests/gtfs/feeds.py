@@ -11,13 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-import pytest
-
 from gtfs.schedule.notices import Notice, Severity
 from gtfs.schedule.reader import FeedSource
 from gtfs.schedule.validator import ValidationReport, validate
-
-SHARED_GTFS = Path(__file__).resolve().parents[3] / "shared" / "data" / "gtfs"
+from tests.conftest import GTFS_DIR
 
 GOOD: dict[str, str] = {
     "agency.txt": """\
@@ -254,17 +251,9 @@ def assert_notice(
     return notice
 
 
-def shared_feed(name: str) -> Path:
-    """A real feed of ../shared/data/gtfs, or a skip when that folder is not there."""
-    path = SHARED_GTFS / name
-    if not path.exists():
-        pytest.skip(f"{path} is absent: the shared GTFS feeds are not beside the repository")
-    return path
-
-
 def manifest_feeds() -> list[str]:
     """The zip files the shared MANIFEST.md lists (empty when the folder is absent)."""
-    manifest = SHARED_GTFS / "MANIFEST.md"
+    manifest = GTFS_DIR / "MANIFEST.md"
     if not manifest.exists():
         return []
     names: list[str] = []

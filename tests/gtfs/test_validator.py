@@ -13,6 +13,7 @@ from gtfs.schedule.reader import FeedSource
 from gtfs.schedule.rules import ALL_RULES
 from gtfs.schedule.spec import FileSpec
 from gtfs.schedule.validator import Validator, validate
+from tests.conftest import shared_feed
 from tests.gtfs.feeds import (
     GOOD,
     assert_notice,
@@ -22,7 +23,6 @@ from tests.gtfs.feeds import (
     line_of,
     manifest_feeds,
     replace,
-    shared_feed,
 )
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
