@@ -236,13 +236,3 @@ class GtfsRepository:
                 )
             ).all()
         )
-
-    def has_frequencies(self, version_id: int) -> bool:
-        return (
-            self.session.execute(
-                select(frequencies_t.c.trip_id)
-                .where(frequencies_t.c.feed_version_id == version_id)
-                .limit(1)
-            ).first()
-            is not None
-        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from functools import lru_cache
 from importlib.metadata import entry_points
 
 from alembic import command
@@ -38,7 +39,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
+@lru_cache(maxsize=1)
 def head_revision() -> str | None:
+    """The newest migration of this code; read once (the scripts do not change under a
+    running process, and /readyz asks on every probe)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
