@@ -143,7 +143,7 @@ def _revocation_out(event: RevocationEvent) -> RevocationOut:
         action=event.action,
         kind=event.kind,
         id=event.ident,
-        until=None if event.until is None else gates.utc(event.until),
+        until=None if event.until is None else event.until,
     )
 
 

@@ -18,11 +18,6 @@ from .models import AccessGate
 from .schemas import GateCreate, GateOut
 
 
-def utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes for DateTime(timezone=True); we only ever store UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def place_of(gate: AccessGate) -> GatePlace:
     return GatePlace(gate.operator_id, gate.network, gate.zone_list)
 
@@ -39,7 +34,7 @@ def gate_out(gate: AccessGate) -> GateOut:
         network=gate.network,
         zones=list(gate.zone_list),
         active=gate.active,
-        created_at=utc(gate.created_at),
+        created_at=gate.created_at,
     )
 
 

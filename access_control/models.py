@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mobility.models import Base
+from mobility.models import Base, UTCDateTime
 
 _ID = 64
 
@@ -29,7 +29,7 @@ class AccessGate(Base):
     zones: Mapped[str] = mapped_column(Text, nullable=False, default="[]")  # JSON array
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
+        UTCDateTime(), server_default=func.now(), nullable=False
     )
 
     @property
@@ -47,9 +47,9 @@ class RevocationEvent(Base):
     action: Mapped[str] = mapped_column(String(8), nullable=False)  # revoke | restore
     kind: Mapped[str] = mapped_column(String(8), nullable=False)  # pass | jti
     ident: Mapped[str] = mapped_column(String(_ID), nullable=False, index=True)
-    until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reason: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
 class AccessTap(Base):
@@ -61,7 +61,7 @@ class AccessTap(Base):
     gate_id: Mapped[str] = mapped_column(ForeignKey("access_gates.id"), nullable=False, index=True)
     gate_group: Mapped[str] = mapped_column(String(_ID), nullable=False)
     direction: Mapped[str] = mapped_column(String(8), nullable=False)
-    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     opened: Mapped[bool] = mapped_column(Boolean, nullable=False)
     code: Mapped[str] = mapped_column(String(32), nullable=False)
     pass_id: Mapped[str | None] = mapped_column(String(_ID), index=True)
@@ -69,7 +69,7 @@ class AccessTap(Base):
     offline: Mapped[bool] = mapped_column(Boolean, nullable=False)
     degraded: Mapped[bool] = mapped_column(Boolean, nullable=False)
     source: Mapped[str] = mapped_column(String(8), nullable=False)  # online | offline
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
 class SingleUse(Base):
@@ -81,4 +81,4 @@ class SingleUse(Base):
     jti: Mapped[str | None] = mapped_column(String(_ID))
     gate_id: Mapped[str] = mapped_column(String(_ID), nullable=False)
     tap_id: Mapped[str] = mapped_column(String(_ID), nullable=False)
-    consumed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    consumed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

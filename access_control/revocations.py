@@ -33,7 +33,6 @@ from .gate_client.backend import (
     RevokedEntry,
     WireError,
 )
-from .gates import utc
 from .models import RevocationEvent
 
 logger = logging.getLogger(__name__)
@@ -150,7 +149,7 @@ def _latest_events(session: Session, after: int = 0) -> dict[tuple[str, str], Re
 
 
 def _active(event: RevocationEvent, now: datetime) -> bool:
-    return event.action == "revoke" and event.until is not None and utc(event.until) > now
+    return event.action == "revoke" and event.until is not None and event.until > now
 
 
 def is_revoked_in_db(session: Session, *, pass_id: str, jti: str | None, now: datetime) -> bool:
@@ -203,7 +202,7 @@ def rebuild_redis_revocations(
         for (kind, ident), event in latest.items():
             if _active(event, moment):
                 assert event.until is not None
-                pipe.zadd(redis_key(_kind(kind)), {ident: utc(event.until).timestamp()})
+                pipe.zadd(redis_key(_kind(kind)), {ident: event.until.timestamp()})
                 count += 1
         pipe.execute()
     return count
@@ -225,7 +224,7 @@ def snapshot(session: Session, now: datetime) -> RevocationSnapshot:
     """Every id revoked at `now`, at the newest version."""
     _, newest = _bounds(session)
     revoked = tuple(
-        RevokedEntry(_kind(kind), ident, utc(event.until))
+        RevokedEntry(_kind(kind), ident, event.until)
         for (kind, ident), event in sorted(_latest_events(session).items())
         if _active(event, now) and event.until is not None
     )
@@ -248,5 +247,5 @@ def delta_since(session: Session, version: int | None, now: datetime) -> Revocat
         if event.action == "restore":
             restored.append(RestoredEntry(_kind(kind), ident))
         elif _active(event, now) and event.until is not None:
-            revoked.append(RevokedEntry(_kind(kind), ident, utc(event.until)))
+            revoked.append(RevokedEntry(_kind(kind), ident, event.until))
     return RevocationDelta(version, newest, tuple(revoked), tuple(restored))

@@ -23,7 +23,6 @@ from mobility.auth.errors import Forbidden
 from mobility.errors import ValidationFailed
 
 from .gate_client.backend import Direction, Tap, TapConflict, UploadAck, WireError
-from .gates import utc
 from .models import AccessGate, AccessTap, SingleUse
 
 logger = logging.getLogger(__name__)
@@ -126,6 +125,6 @@ def store_batch(
             logger.warning("single-use claims of pass %s with different tokens", tap.pass_id)
         elif winner.tap_id != tap.tap_id:
             conflicts.append(
-                TapConflict(tap.tap_id, tap.pass_id, winner.gate_id, utc(winner.consumed_at))
+                TapConflict(tap.tap_id, tap.pass_id, winner.gate_id, winner.consumed_at)
             )
     return UploadAck(tuple(tap.tap_id for tap, _ in batch), tuple(conflicts))

@@ -15,7 +15,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Date,
-    DateTime,
     Enum,
     Float,
     ForeignKey,
@@ -31,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
 
 from gtfs.schedule.spec import FILES, FieldType, FileSpec
-from mobility.models import Base
+from mobility.models import Base, UTCDateTime
 
 # GTFS ids are opaque: byte order is their meaning, and on PostgreSQL it sorts and compares
 # them far faster than a locale's collation (SQLite's default collation is bytewise already).
@@ -49,7 +48,7 @@ class Feed(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(255), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class FeedVersion(Base):
@@ -88,9 +87,9 @@ class FeedVersion(Base):
     row_counts: Mapped[str] = mapped_column(Text, default="{}")  # JSON: file -> rows
     notices: Mapped[str] = mapped_column(Text, default="{}")  # JSON: validation summary
     imported_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
+        UTCDateTime(), server_default=func.now()
     )
-    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 def _column_type(kind: FieldType) -> TypeEngine:  # type: ignore[type-arg]

@@ -54,11 +54,6 @@ def _configured_pepper() -> str:
     return get_settings().api_key_pepper.get_secret_value()
 
 
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes for DateTime(timezone=True); we only ever store UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def hash_secret(secret: str, *, pepper: str = "") -> str:
     """The stored form of a key's secret, prefixed with its scheme."""
     if pepper:
@@ -137,7 +132,7 @@ def _get(session: Session, credential_id: str) -> ApiCredential:
 
 
 def is_revoked(credential: ApiCredential, now: datetime) -> bool:
-    return credential.revoked_at is not None and _utc(credential.revoked_at) <= now
+    return credential.revoked_at is not None and credential.revoked_at <= now
 
 
 def revoke_api_credential(
@@ -146,7 +141,7 @@ def revoke_api_credential(
     """Revoke a credential from `at` (default now); an earlier revocation stands."""
     credential = _get(session, credential_id)
     when = at or datetime.now(UTC)
-    if credential.revoked_at is None or _utc(credential.revoked_at) > when:
+    if credential.revoked_at is None or credential.revoked_at > when:
         credential.revoked_at = when
         session.flush()
     return credential
@@ -200,7 +195,7 @@ def authenticate_api_key(
     if is_revoked(credential, moment):
         raise InvalidCredentials("the API key has been revoked", scheme="ApiKey")
     last = credential.last_used_at
-    if last is None or moment - _utc(last) >= LAST_USED_RESOLUTION:
+    if last is None or moment - last >= LAST_USED_RESOLUTION:
         credential.last_used_at = moment
         session.flush()
     return principal_for(credential)

@@ -6,10 +6,10 @@ import json
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, Enum, String, Text
+from sqlalchemy import Enum, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mobility.models import Base, TimestampMixin
+from mobility.models import Base, TimestampMixin, UTCDateTime
 
 
 class ApiCredentialKind(StrEnum):
@@ -42,8 +42,8 @@ class ApiCredential(TimestampMixin, Base):
     scopes: Mapped[str] = mapped_column(Text, nullable=False, default="[]")
     gate_ids: Mapped[str | None] = mapped_column(Text)
     secret_hash: Mapped[str] = mapped_column(String(128), nullable=False)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def scope_set(self) -> frozenset[str]:
