@@ -15,7 +15,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Date,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -30,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
 
 from gtfs.schedule.spec import FILES, FieldType, FileSpec
-from mobility.models import Base, UTCDateTime
+from mobility.models import Base, UTCDateTime, str_enum
 
 # GTFS ids are opaque: byte order is their meaning, and on PostgreSQL it sorts and compares
 # them far faster than a locale's collation (SQLite's default collation is bytewise already).
@@ -71,12 +70,7 @@ class FeedVersion(Base):
         ForeignKey("gtfs_feeds.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[FeedVersionStatus] = mapped_column(
-        Enum(
-            FeedVersionStatus,
-            native_enum=False,
-            length=16,
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        str_enum(FeedVersionStatus),
         default=FeedVersionStatus.LOADING,
     )
     source: Mapped[str] = mapped_column(Text, default="")

@@ -27,6 +27,15 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.close()
 
 
+def _sqlite_savepoint(conn, _name) -> None:  # type: ignore[no-untyped-def]
+    # pysqlite opens a transaction lazily, before the first DML statement only. A SAVEPOINT
+    # issued first would start a transaction of its own, which its RELEASE commits: a later
+    # rollback of the session would not undo it. Open the real transaction first.
+    dbapi_conn = conn.connection.dbapi_connection
+    if not dbapi_conn.in_transaction:
+        dbapi_conn.execute("BEGIN")
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for `url`, with the per-dialect set-up both backends need."""
     parsed = make_url(url)
@@ -35,6 +44,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "savepoint", _sqlite_savepoint)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,9 +45,30 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "data" / "sample" / "it_prato_cap_2016.zip",
         description="The bundled sample feed (CC BY 4.0, see data/sample/README.md)",
     )
+    payment_provider: Literal["sandbox", "stripe"] = Field(
+        default="sandbox",
+        description="sandbox: no network, for the embedded default; stripe: the Stripe API",
+    )
     stripe_api_key: SecretStr = SecretStr("")
-    stripe_api_base: str = ""
+    stripe_api_base: str = Field(
+        default="", description="Override of the Stripe API address (tests: localstripe)"
+    )
     stripe_webhook_secret: SecretStr = SecretStr("")
+    sandbox_webhook_secret: SecretStr = Field(
+        default=SecretStr("whsec_sandbox_development_only"),
+        description="Signs the sandbox provider's webhook events (Stripe's scheme)",
+    )
+    tariff_file: Path = Field(
+        default=PROJECT_ROOT / "data" / "sample" / "tariffs.toml",
+        description="The authority's tariff configuration loaded on first start",
+    )
+    vat_rate_bp: int = Field(
+        default=1000, ge=0, le=10_000, description="VAT in basis points (public transport: 10%)"
+    )
+    refresh_token_ttl_s: int = Field(default=30 * 24 * 3600, gt=0)
+    auth_rate_limit: str = Field(
+        default="10/minute", description="Attempts per client and account on auth endpoints"
+    )
     signing_key_file: Path | None = Field(
         default=None,
         description="Pass-signing keyring (JSON, see access_control/keys.py); empty outside "

@@ -6,10 +6,10 @@ import json
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, String, Text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mobility.models import Base, TimestampMixin, UTCDateTime
+from mobility.models import Base, TimestampMixin, UTCDateTime, str_enum
 
 
 class ApiCredentialKind(StrEnum):
@@ -29,12 +29,7 @@ class ApiCredential(TimestampMixin, Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     kind: Mapped[ApiCredentialKind] = mapped_column(
-        Enum(
-            ApiCredentialKind,
-            native_enum=False,
-            length=16,
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        str_enum(ApiCredentialKind),
         nullable=False,
     )
     label: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -31,6 +31,13 @@ class Scope(StrEnum):
     FEEDS_IMPORT = "feeds:import"
     FREIGHT_PLAN = "freight:plan"
     OPERATOR_MANAGE = "operator:manage"
+    ACCOUNT_READ = "account:read"
+    ORDERS_READ = "orders:read"
+    ORDERS_WRITE = "orders:write"
+    REFUNDS_ISSUE = "refunds:issue"
+    TARIFFS_MANAGE = "tariffs:manage"
+    CLEARING_READ = "clearing:read"
+    PAYMENTS_RECONCILE = "payments:reconcile"
     # Grants every other scope; only an administrator may hold it.
     ADMIN = "admin"
 

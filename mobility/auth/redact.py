@@ -17,6 +17,8 @@ MASK = "[REDACTED]"
 
 # An API key keeps its id (not secret, and what an operator needs to find the device).
 _API_KEY = re.compile(r"\b(mob_[0-9A-Za-z]{1,32})_[A-Za-z0-9_-]+")
+# A traveller's refresh token (rt_<id>_<secret>) keeps its id likewise.
+_REFRESH_TOKEN = re.compile(r"\b(rt_[0-9a-f]{16})_[A-Za-z0-9_-]{20,}")
 # At least 8 characters, one not a letter, so prose ("basic settings") is left alone.
 _AUTH_SCHEME = re.compile(
     r"(?i)\b(Bearer|ApiKey|Basic)(\s+)(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,}"
@@ -25,13 +27,14 @@ _AUTH_SCHEME = re.compile(
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){1,3}")
 _NAMED_SECRET = re.compile(
     r"(?i)((?:access_token|refresh_token|id_token|api_key|apikey|x-api-key|token|password|secret)"
-    r"['\"]?\s*[:=]\s*['\"]?)(?!\[REDACTED\]|mob_[0-9A-Za-z]+_\[REDACTED\])[^\s'\",&;}]+"
+    r"['\"]?\s*[:=]\s*['\"]?)(?!\[REDACTED\]|(?:mob|rt)_[0-9A-Za-z]+_\[REDACTED\])[^\s'\",&;}]+"
 )
 
 
 def redact(text: str) -> str:
     """`text` with credentials masked."""
     text = _API_KEY.sub(rf"\1_{MASK}", text)
+    text = _REFRESH_TOKEN.sub(rf"\1_{MASK}", text)
     text = _JWT.sub(MASK, text)
     text = _AUTH_SCHEME.sub(rf"\1\2{MASK}", text)
     return _NAMED_SECRET.sub(rf"\1{MASK}", text)

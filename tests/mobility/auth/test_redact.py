@@ -82,3 +82,11 @@ def test_argument_shape_is_kept_when_masking_args_suffices(
     (record,) = caplog.records
     assert record.args == ("127.0.0.1", "GET", "/v1/x?token=[REDACTED]", "1.1", 200)
     assert "abcdefgh1" not in caplog.text
+
+
+def test_refresh_tokens_keep_their_id_only() -> None:
+    """A traveller's refresh token keeps its id (to find the session) and loses its secret."""
+    secret = "Q" * 43
+    text = redact(f"refresh failed for rt_0123456789abcdef_{secret}")
+    assert secret not in text
+    assert "rt_0123456789abcdef_[REDACTED]" in text
