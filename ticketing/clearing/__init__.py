@@ -1,0 +1,1 @@
+"""Revenue apportionment among operators and the clearing report per period."""

@@ -1,0 +1,1 @@
+"""A double-entry ledger of every money movement; entries are appended, never updated."""
