@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ticketing.fares.errors import InvalidItinerary
+from ticketing.fares.errors import InvalidItinerary, UnknownFareMedia, UnknownRiderCategory
 from ticketing.fares.model import FareQuote, FeedFares, Leg
 from ticketing.fares.v1 import quote_v1
 from ticketing.fares.v2 import quote_v2
@@ -41,8 +41,10 @@ def quote(
             and category not in fares.rider_categories
         ):
             known = ", ".join(sorted(fares.rider_categories))
-            raise InvalidItinerary(f"unknown rider category '{category}' (the feed has: {known})")
+            raise UnknownRiderCategory(
+                f"unknown rider category '{category}' (the feed has: {known})"
+            )
         if fare_media_id is not None and fare_media_id not in fares.fare_media:
-            raise InvalidItinerary(f"unknown fare medium '{fare_media_id}'")
+            raise UnknownFareMedia(f"unknown fare medium '{fare_media_id}'")
         return quote_v2(fares, itinerary, category, fare_media_id)
     return quote_v1(fares, itinerary)

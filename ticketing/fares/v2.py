@@ -276,8 +276,21 @@ def quote_v2(
         for g in groups
     ]
     n = len(legs)
-    # The best tail depends only on this state, so each is searched once.
+    # The best tail depends only on this state, so each is searched once. Where the chain
+    # started matters only if some transfer rule has a duration limit, and how many transfers
+    # it counts only under a finite transfer_count: otherwise both are left out of the key,
+    # which keeps the states linear in the legs instead of cubic.
+    timed = any(r.duration_limit is not None for r in fares.transfer_rules)
     memo: dict[tuple[int, int, bool, int, int, int], _Best | None] = {}
+    between: dict[tuple[str | None, str | None], list[FareTransferRule]] = {}
+
+    def rules_between(from_group: str | None, to_group: str | None) -> list[FareTransferRule]:
+        found = between.get((from_group, to_group))
+        if found is None:
+            found = between[from_group, to_group] = _transfer_rules_between(
+                fares, from_group, to_group
+            )
+        return found
 
     def search(
         i: int,
@@ -287,7 +300,15 @@ def quote_v2(
         last_rule: FareTransferRule | None,
         count: int,
     ) -> _Best | None:
-        key = (i, id(prev), prev_charged, chain_start, id(last_rule), count)
+        counted = last_rule is not None and last_rule.transfer_count not in (None, -1)
+        key = (
+            i,
+            id(prev),
+            prev_charged,
+            chain_start if timed else 0,
+            id(last_rule),
+            count if counted else 0,
+        )
         if key not in memo:
             memo[key] = _search(i, prev, prev_charged, chain_start, last_rule, count)
         return memo[key]
@@ -307,7 +328,7 @@ def quote_v2(
         for option in options[i]:
             # Leg i continues a transfer from leg i-1.
             from_group, to_group = prev.rule.leg_group_id, option.rule.leg_group_id
-            for rule in _transfer_rules_between(fares, from_group, to_group):
+            for rule in rules_between(from_group, to_group):
                 uses = count + 1 if rule is last_rule else 1
                 limit = rule.transfer_count
                 if limit is not None and limit != -1 and uses > limit:
