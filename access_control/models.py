@@ -82,3 +82,19 @@ class SingleUse(Base):
     gate_id: Mapped[str] = mapped_column(String(_ID), nullable=False)
     tap_id: Mapped[str] = mapped_column(String(_ID), nullable=False)
     consumed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class PassToken(Base):
+    """A token minted for a ticketing pass: its `jti` and expiry, never the token itself.
+
+    When a pass is shortened, every token that outlives its new end is revoked by jti; the
+    app then fetches a fresh one.
+    """
+
+    __tablename__ = "access_pass_tokens"
+
+    jti: Mapped[str] = mapped_column(String(_ID), primary_key=True)
+    pass_id: Mapped[str] = mapped_column(String(_ID), nullable=False, index=True)
+    kid: Mapped[str] = mapped_column(String(_ID), nullable=False)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

@@ -152,20 +152,22 @@ def _active(event: RevocationEvent, now: datetime) -> bool:
     return event.action == "revoke" and event.until is not None and event.until > now
 
 
+def is_ident_revoked(session: Session, kind: RevocationKind, ident: str, now: datetime) -> bool:
+    """Whether the log's newest event of (kind, ident) refuses it now."""
+    event = session.scalars(
+        select(RevocationEvent)
+        .where(RevocationEvent.kind == kind, RevocationEvent.ident == ident)
+        .order_by(RevocationEvent.version.desc())
+        .limit(1)
+    ).first()
+    return event is not None and _active(event, now)
+
+
 def is_revoked_in_db(session: Session, *, pass_id: str, jti: str | None, now: datetime) -> bool:
     """The database's answer (the fallback when Redis is down)."""
-    for kind, ident in (("pass", pass_id), ("jti", jti)):
-        if ident is None:
-            continue
-        event = session.scalars(
-            select(RevocationEvent)
-            .where(RevocationEvent.kind == kind, RevocationEvent.ident == ident)
-            .order_by(RevocationEvent.version.desc())
-            .limit(1)
-        ).first()
-        if event is not None and _active(event, now):
-            return True
-    return False
+    if is_ident_revoked(session, "pass", pass_id, now):
+        return True
+    return jti is not None and is_ident_revoked(session, "jti", jti, now)
 
 
 def revocation_state(

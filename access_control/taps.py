@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from mobility.auth.errors import Forbidden
 from mobility.errors import ValidationFailed
+from ticketing.usage.service import TapFacts, record_tap
 
 from .gate_client.backend import Direction, Tap, TapConflict, UploadAck, WireError
 from .models import AccessGate, AccessTap, SingleUse
@@ -68,7 +69,31 @@ def store_tap(session: Session, tap: Tap, source: Source, now: datetime) -> bool
             session.add(_row(tap, source, now))
     except IntegrityError:
         return False  # the same tap, inserted concurrently by a retry
+    if tap.opened and tap.pass_id is not None:
+        _record_travel(session, tap)
     return True
+
+
+def _record_travel(session: Session, tap: Tap) -> None:
+    """Hand an opened tap to ticketing (capping, best fare, clearing) in this transaction."""
+    gate = session.get(AccessGate, tap.gate_id)
+    if gate is None or tap.pass_id is None:
+        return
+    zones = gate.zone_list
+    record_tap(
+        session,
+        TapFacts(
+            tap_id=tap.tap_id,
+            pass_id=tap.pass_id,
+            operator_id=gate.operator_id,
+            direction=tap.direction,
+            tapped_at=tap.decided_at,
+            gate_id=gate.id,
+            network_id=gate.network,
+            zone_id=zones[0] if zones else None,
+            stop_ref=gate.location_ref if gate.location_kind == "stop" else None,
+        ),
+    )
 
 
 def claim_single_use(session: Session, tap: Tap) -> SingleUse:

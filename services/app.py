@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from redis.exceptions import RedisError
 
 from access_control.api import router as access_router
+from access_control.passes_api import router as pass_tokens_router
 from access_control.revocations import rebuild_redis_revocations
 from gtfs.api import router as gtfs_router
 from mobility.auth.redact import install_log_redaction
@@ -22,6 +23,16 @@ from mobility.problems import install_problem_handlers
 from mobility.redis_client import get_redis
 from services.health import router as health_router
 from services.timing import ServerTimingMiddleware
+from services.wiring import install as install_wiring
+from ticketing.accounts.api import router as accounts_router
+from ticketing.catalogue.api import router as catalogue_router
+from ticketing.clearing.api import router as clearing_router
+from ticketing.fares.api import router as fares_router
+from ticketing.ledger.api import router as ledger_router
+from ticketing.orders.api import router as orders_router
+from ticketing.passes.api import router as passes_router
+from ticketing.payments.api import router as payments_router
+from ticketing.pricing.api import router as pricing_router
 
 log = logging.getLogger(__name__)
 API_TITLE = "Coastal Mobility API"
@@ -72,11 +83,25 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         lifespan=_lifespan if check_migrations else None,
     )
     install_log_redaction()
+    install_wiring()
     install_problem_handlers(app)
     app.add_middleware(ServerTimingMiddleware)
     app.include_router(health_router)
     app.include_router(gtfs_router, prefix="/v1")
     app.include_router(access_router, prefix="/v1")
+    for router in (
+        accounts_router,
+        catalogue_router,
+        fares_router,
+        pricing_router,
+        orders_router,
+        passes_router,
+        pass_tokens_router,
+        payments_router,
+        ledger_router,
+        clearing_router,
+    ):
+        app.include_router(router, prefix="/v1")
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

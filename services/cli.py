@@ -23,6 +23,7 @@ from rich.progress import (
 from mobility.errors import MobilityError
 from services.cli_auth import app as auth_app
 from services.cli_gate import app as gate_app
+from services.cli_ticketing import app as ticketing_app
 
 if TYPE_CHECKING:
     from access_control.keys import KeyRing
@@ -38,6 +39,7 @@ app.add_typer(gtfs_app, name="gtfs")
 app.add_typer(keys_app, name="keys")
 app.add_typer(gate_app, name="gate")
 app.add_typer(auth_app, name="auth")
+app.add_typer(ticketing_app, name="ticketing")
 err = Console(stderr=True)
 
 
@@ -366,8 +368,10 @@ def _print_ring(ring: KeyRing) -> None:
 
 def main() -> None:
     from mobility.auth.redact import install_log_redaction
+    from services.wiring import install
 
     install_log_redaction()
+    install()
     try:
         app()
     except MobilityError as exc:  # anything a command did not catch itself

@@ -1,4 +1,5 @@
-"""The background worker: polls GTFS-Realtime sources and prunes stale real-time state.
+"""The background worker: polls GTFS-Realtime sources, prunes stale real-time state, delivers
+the outbox and reconciles payments.
 
 A failing source is logged and retried next round; it never stops the others. SIGTERM and
 SIGINT end the loop after the current round, so a container stops cleanly.
@@ -11,13 +12,22 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from gtfs.realtime.jobs import ingest_source, prune_stale_state, summary_line
+from mobility.db import session_scope
 from mobility.errors import MobilityError
+from mobility.outbox import dispatch_pending
 from mobility.settings import get_settings
+from services.wiring import install
+from ticketing.orders.reconcile import reconcile
+from ticketing.payments.factory import get_payment_provider
 
 log = logging.getLogger("mobility.worker")
 PRUNE_EVERY_S = 300.0
+RECONCILE_EVERY_S = 600.0
 
 
 @dataclass
@@ -26,6 +36,7 @@ class Worker:
     period_s: float
     stop: threading.Event = field(default_factory=threading.Event)
     _last_prune: float = 0.0
+    _last_reconcile: float = 0.0
 
     @classmethod
     def from_settings(cls) -> Worker:
@@ -34,6 +45,7 @@ class Worker:
 
     def run(self, *, once: bool = False) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        install()
         if not once:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: self.stop.set())
@@ -48,6 +60,7 @@ class Worker:
         log.info("worker stopped")
 
     def round(self) -> None:
+        self.deliver_outbox()
         for feed_id, url in self.sources:
             try:
                 log.info(summary_line(feed_id, ingest_source(url, feed_id)))
@@ -59,3 +72,24 @@ class Worker:
                 log.info("pruned %d stale real-time record(s)", prune_stale_state())
             except MobilityError as exc:
                 log.warning("prune failed: %s", exc.detail)
+        if time.monotonic() - self._last_reconcile >= RECONCILE_EVERY_S:
+            self._last_reconcile = time.monotonic()
+            self.reconcile()
+
+    def deliver_outbox(self) -> None:
+        """Messages not delivered in process (a crash, a failing handler) are retried here."""
+        try:
+            delivered = dispatch_pending()
+        except SQLAlchemyError as exc:
+            log.warning("outbox dispatch failed: %s", exc.__class__.__name__)
+            return
+        if delivered:
+            log.info("delivered %d outbox message(s)", delivered)
+
+    def reconcile(self) -> None:
+        try:
+            with session_scope() as session:
+                report = reconcile(session, get_payment_provider(), datetime.now(UTC))
+            log.info("reconciliation: %s", report.summary())
+        except (MobilityError, SQLAlchemyError) as exc:
+            log.warning("reconciliation failed: %s", exc)

@@ -1,0 +1,1 @@
+"""Orders of products: line items, VAT, idempotent creation, payment, and the passes they issue."""

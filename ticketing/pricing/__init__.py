@@ -1,0 +1,3 @@
+"""Innovative tariffs applied: the tariff file mapped onto the pure algorithms of
+ticketing.tariffs.
+"""
