@@ -335,17 +335,6 @@ class CongestionBandView:
     end: time
     adjustment_bp: int
 
-    def applies_at(self, local: datetime) -> bool:
-        """True if the band holds at `local` (a local time); a band ending before it starts
-        runs past midnight, and that part belongs to the weekday it started on."""
-        now, day = local.time(), _WEEKDAYS[local.weekday()]
-        if self.start < self.end:
-            return day in self.weekdays and self.start <= now < self.end
-        yesterday = _WEEKDAYS[(local.weekday() - 1) % 7]
-        return (day in self.weekdays and now >= self.start) or (
-            yesterday in self.weekdays and now < self.end
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class CongestionBandSetView:
@@ -357,12 +346,6 @@ class CongestionBandSetView:
     reason: str
     bands: tuple[CongestionBandView, ...]
     max_surcharge_bp: int
-
-    def adjustment_bp(self, zone: str, local: datetime) -> int:
-        """The summed adjustment of the bands of `zone` holding at `local`, clamped to the
-        configured maximum surcharge (and to a 100% discount)."""
-        total = sum(b.adjustment_bp for b in self.bands if b.zone == zone and b.applies_at(local))
-        return max(-10_000, min(self.max_surcharge_bp, total))
 
 
 def _band_view(row: CongestionBandRow) -> CongestionBandView:

@@ -8,9 +8,7 @@ tap, an order or a quote is priced.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime, timedelta
-
-from sqlalchemy.orm import Session
+from datetime import timedelta
 
 from ticketing.catalogue import service as catalogue
 from ticketing.catalogue.config import TariffConfig, parse_hhmm
@@ -40,7 +38,9 @@ def _kinds(kinds: Sequence[object]) -> frozenset[str]:
     return frozenset(str(getattr(k, "value", k)) for k in kinds)
 
 
-def adjustment_rules(session: Session, config: TariffConfig, at: datetime) -> AdjustmentRules:
+def adjustment_rules(
+    config: TariffConfig, planned: catalogue.CongestionBandSetView
+) -> AdjustmentRules:
     """Off-peak discounts from the file; congestion bands as planners last set them (the
     file's own bands until a planner sets any)."""
     off_peak = tuple(
@@ -52,7 +52,6 @@ def adjustment_rules(session: Session, config: TariffConfig, at: datetime) -> Ad
         )
         for i, b in enumerate(config.off_peak.bands)
     )
-    planned = catalogue.congestion_bands(session, at)
     if planned.set_id is not None:
         congestion = tuple(
             CongestionAdjustment(

@@ -64,7 +64,7 @@ def adjusted_unit(
     touched = [z for z in (zones if zones is not None else product.zones) if z != WILDCARD]
     if product.kind not in policies.congestion_kinds(config):
         touched = []
-    rules = policies.adjustment_rules(session, config, at)
+    rules = policies.adjustment_rules(config, catalogue.congestion_bands(session, at))
     result = adjust(base.amount, at, touched, rules, product_kind=product.kind)
     return PricedUnit(base, Money(result.amount, base.currency), result.applied)
 

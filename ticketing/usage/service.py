@@ -19,6 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gtfs.distances import ride_distance
+from gtfs.errors import InvalidReference
+from gtfs.refs import parse_ref
 from mobility.money import Money
 from ticketing.catalogue import service as catalogue
 from ticketing.ledger import service as ledger
@@ -30,6 +33,7 @@ from ticketing.usage.models import TravelRecord
 log = logging.getLogger(__name__)
 PAYG = "payg"
 ENTRY = "entry"
+EXIT = "exit"
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ def record_tap(session: Session, facts: TapFacts) -> TravelRecord | None:
         direction=facts.direction,
         tapped_at=facts.tapped_at,
     )
+    if facts.direction == EXIT:
+        record.distance_m = _ride_distance(session, item.id, facts)
     if item.product_kind == PAYG and facts.direction == ENTRY:
         _lock_account(session, item.account_id)
         try:
@@ -93,6 +99,31 @@ def record_tap(session: Session, facts: TapFacts) -> TravelRecord | None:
             operator_id=record.operator_id,
         )
     return record
+
+
+def _ride_distance(session: Session, pass_id: str, exit_tap: TapFacts) -> int | None:
+    """The distance from the pass's latest entry before this exit, along the GTFS shape of a
+    trip serving both stops (passenger-km clearing); None when either stop is unknown."""
+    entry = session.scalars(
+        select(TravelRecord)
+        .where(
+            TravelRecord.pass_id == pass_id,
+            TravelRecord.direction == ENTRY,
+            TravelRecord.tapped_at <= exit_tap.tapped_at,
+        )
+        .order_by(TravelRecord.tapped_at.desc(), TravelRecord.id.desc())
+        .limit(1)
+    ).first()
+    if entry is None or entry.stop_ref is None or exit_tap.stop_ref is None:
+        return None
+    try:
+        board, alight = parse_ref(entry.stop_ref), parse_ref(exit_tap.stop_ref)
+    except InvalidReference:  # a gate located at a terminal, not a GTFS stop
+        return None
+    if board.feed_id != alight.feed_id:
+        return None
+    measured = ride_distance(session, board.feed_id, board.id, alight.id)
+    return None if measured is None else measured.meters
 
 
 def _by_tap(session: Session, tap_id: str) -> TravelRecord | None:

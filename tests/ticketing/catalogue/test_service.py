@@ -8,8 +8,6 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from mobility.money import Money
@@ -24,7 +22,6 @@ from ticketing.catalogue.errors import (
 from ticketing.catalogue.loader import load_tariffs
 from ticketing.catalogue.service import ProductView, validity_window
 from ticketing.errors import ProductNotFound
-from ticketing.tariffs.servicedays import service_day
 
 from .conftest import SMALL
 
@@ -209,42 +206,3 @@ def test_congestion_set_validation(session: Session) -> None:
         "bands[0].adjustment_bp",
         "bands[1].zone",
     }
-
-
-def test_band_applies_across_midnight_and_clamps() -> None:
-    """A 22:00-02:00 Friday band holds Friday 23:00 and Saturday 01:00, not Friday 01:00;
-    summed adjustments are clamped to the maximum surcharge."""
-    band = service.CongestionBandView("Z1", ("fri",), time(22, 0), time(2, 0), 2000)
-    assert band.applies_at(datetime(2026, 6, 12, 23, 0))  # Friday
-    assert band.applies_at(datetime(2026, 6, 13, 1, 0))  # Saturday, after midnight
-    assert not band.applies_at(datetime(2026, 6, 12, 1, 0))
-    assert not band.applies_at(datetime(2026, 6, 13, 2, 0))
-    both = service.CongestionBandSetView(1, NOW, "p", "", (band, band), 3000)
-    assert both.adjustment_bp("Z1", datetime(2026, 6, 12, 23, 0)) == 3000
-    assert both.adjustment_bp("Z2", datetime(2026, 6, 12, 23, 0)) == 0
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    start=st.datetimes(
-        min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(UTC)
-    ),
-    days=st.integers(1, 40),
-    hour=st.integers(0, 23),
-)
-def test_day_windows_end_on_a_local_day_start(start: datetime, days: int, hour: int) -> None:
-    """For any start, N service days and day start, the window ends at that local wall time,
-    after the start, lasting between N-1 and N days (give or take a DST hour), on the Nth
-    service day after the start's."""
-    p = replace(product("tourist", days=days), day_start=time(hour, 0))
-    begin, end = validity_window(p, start, ROME)
-    assert begin == start
-    wall = end.astimezone(ROME)
-    if (wall.hour, wall.minute) != (hour, 0):  # only 02:00 on the spring-forward day, skipped
-        assert (hour, wall.hour, wall.month, wall.weekday()) == (2, 3, 3, 6)
-    one_hour = timedelta(hours=1)  # a DST change inside the window
-    assert end > begin
-    assert timedelta(days=days - 1) - one_hour < end - begin <= timedelta(days=days) + one_hour
-    assert service_day(end, ROME, p.day_start) == service_day(
-        start, ROME, p.day_start
-    ) + timedelta(days=days)
