@@ -12,7 +12,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,6 +22,7 @@ from mobility.errors import MobilityError
 from mobility.outbox import dispatch_pending
 from mobility.settings import get_settings
 from services.wiring import install
+from ticketing.accounts.service import purge_expired_refresh_tokens
 from ticketing.orders.reconcile import reconcile
 from ticketing.payments.factory import get_payment_provider
 
@@ -87,9 +88,14 @@ class Worker:
             log.info("delivered %d outbox message(s)", delivered)
 
     def reconcile(self) -> None:
+        """Repair payments and passes; forget refresh tokens expired for a day or more."""
+        now = datetime.now(UTC)
         try:
             with session_scope() as session:
-                report = reconcile(session, get_payment_provider(), datetime.now(UTC))
-            log.info("reconciliation: %s", report.summary())
+                report = reconcile(session, get_payment_provider(), now)
+                purged = purge_expired_refresh_tokens(session, now - timedelta(days=1))
+            log.info(
+                "reconciliation: %s; %d expired refresh token(s) purged", report.summary(), purged
+            )
         except (MobilityError, SQLAlchemyError) as exc:
             log.warning("reconciliation failed: %s", exc)
