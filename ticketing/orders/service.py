@@ -201,6 +201,8 @@ def settle_payment(session: Session, payment: Payment, intent: Intent, now: date
     order = get_order(session, payment.order_id, for_update=True)
     session.refresh(payment)
     if intent.status is IntentStatus.SUCCEEDED:
+        # Stripe reports its fee once the charge settles: whichever event brings it posts it.
+        _post_fee(session, payment, intent, now)
         if payment.status is PaymentStatus.SUCCEEDED:
             return False
         if intent.amount.amount != payment.amount or intent.amount.currency != payment.currency:
@@ -222,6 +224,18 @@ def settle_payment(session: Session, payment: Payment, intent: Intent, now: date
             payment.status = PaymentStatus.FAILED if failed else PaymentStatus.CANCELED
             order.status = OrderStatus.FAILED
     return False
+
+
+def _post_fee(session: Session, payment: Payment, intent: Intent, now: datetime) -> None:
+    if intent.fee:
+        ledger.post_fee(
+            session,
+            reference=f"fee:{payment.id}",
+            occurred_at=now,
+            provider=payment.provider,
+            amount=Money(intent.fee, payment.currency),
+            order_id=payment.order_id,
+        )
 
 
 def _post_sale(session: Session, order: Order, payment: Payment, now: datetime) -> None:

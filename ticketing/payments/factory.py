@@ -21,9 +21,7 @@ def build_payment_provider(settings: Settings) -> PaymentProvider:
         api_key = settings.stripe_api_key.get_secret_value()
         webhook_secret = settings.stripe_webhook_secret.get_secret_value()
         if not api_key:
-            raise PaymentConfigurationError(
-                "PAYMENT_PROVIDER=stripe needs STRIPE_API_KEY"
-            )
+            raise PaymentConfigurationError("PAYMENT_PROVIDER=stripe needs STRIPE_API_KEY")
         if settings.is_production and not webhook_secret:
             # Without it every webhook is rejected and paid orders would never complete.
             raise PaymentConfigurationError(

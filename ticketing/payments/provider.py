@@ -54,6 +54,7 @@ class Intent:
     client_secret: str | None = field(default=None, repr=False)  # for the app, never logged
     metadata: Mapping[str, str] = field(default_factory=dict)
     failure_reason: str | None = None
+    fee: int | None = None  # the provider's processing fee (minor units), once it is known
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 
 import redis
 
-from mobility.money import Money
+from mobility.money import Money, round_div
 from mobility.redis_client import key as namespaced_key
 from ticketing.errors import IdempotencyKeyReused, PaymentDeclined, RefundNotAllowed
 from ticketing.payments.errors import PaymentIntentNotFound, PaymentRequestInvalid
@@ -66,6 +66,12 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
+def sandbox_fee(amount: int) -> int:
+    """What the sandbox charges for a card payment: Stripe's standard EEA card pricing,
+    1.5% + 0.25 (so the embedded default's ledger shows fees as production's would)."""
+    return round_div(amount * 150, 10_000) + 25
+
+
 def _new_id(prefix: str) -> str:
     return prefix + secrets.token_hex(12)
 
@@ -97,8 +103,8 @@ class SandboxProvider:
 
     def _key(self, *parts: str) -> str:
         parts = ("payments", "sandbox", *parts)
-        return self._prefix + ":".join(parts) if self._prefix is not None else namespaced_key(
-            *parts
+        return (
+            self._prefix + ":".join(parts) if self._prefix is not None else namespaced_key(*parts)
         )
 
     def _load(self, intent_id: str, reader: Any = None) -> dict[str, Any]:
@@ -158,6 +164,9 @@ class SandboxProvider:
             "last_payment_error": {"code": "card_declined", "decline_code": failure}
             if failure
             else None,
+            "latest_charge": {"balance_transaction": {"fee": sandbox_fee(record["amount"])}}
+            if record["status"] == "succeeded"
+            else None,
         }
 
     def _intent(self, record: Mapping[str, Any]) -> Intent:
@@ -179,8 +188,7 @@ class SandboxProvider:
             raise PaymentRequestInvalid("a payment amount must be positive")
         meta = {**(metadata or {}), "order_id": order_id}
         fingerprint = hashlib.sha256(
-            json.dumps([amount.amount, amount.currency, meta, description], sort_keys=True)
-            .encode()
+            json.dumps([amount.amount, amount.currency, meta, description], sort_keys=True).encode()
         ).hexdigest()
         intent_id = _new_id("pi_")
         record = {
@@ -206,8 +214,11 @@ class SandboxProvider:
             existing_id = self._redis.get(idem)
             if existing_id is None:  # expired in between: vanishingly rare, just retry
                 return self.create_intent(
-                    amount=amount, order_id=order_id, idempotency_key=idempotency_key,
-                    description=description, metadata=metadata,
+                    amount=amount,
+                    order_id=order_id,
+                    idempotency_key=idempotency_key,
+                    description=description,
+                    metadata=metadata,
                 )
             record = self._load(_text(existing_id))
             if record["fingerprint"] != fingerprint:
@@ -234,7 +245,9 @@ class SandboxProvider:
             if record["status"] in ("succeeded", "processing"):
                 return []  # a retried confirm: already done
             if record["status"] not in (
-                "requires_payment_method", "requires_confirmation", "requires_action"
+                "requires_payment_method",
+                "requires_confirmation",
+                "requires_action",
             ):
                 raise PaymentRequestInvalid(
                     f"cannot confirm a {record['status']} intent", intent_id=intent_id
@@ -251,15 +264,19 @@ class SandboxProvider:
                 return [("payment_intent.requires_action", self._stripe_object(record))]
             if method in DECLINES:
                 # As at Stripe: the attempt fails, the intent waits for another method.
-                record.update(status="requires_payment_method", payment_method=None,
-                              failure_code=DECLINES[method])
+                record.update(
+                    status="requires_payment_method",
+                    payment_method=None,
+                    failure_code=DECLINES[method],
+                )
                 return [("payment_intent.payment_failed", self._stripe_object(record))]
             return self._succeed(record)
 
         record = self._update(intent_id, confirm)
         if record["failure_code"] and record["status"] == "requires_payment_method":
             raise PaymentDeclined(
-                "Your card was declined.", intent_id=intent_id,
+                "Your card was declined.",
+                intent_id=intent_id,
                 decline_code=record["failure_code"],
             )
         return self._intent(record)
@@ -280,8 +297,11 @@ class SandboxProvider:
                 )
             if success:
                 return self._succeed(record)
-            record.update(status="requires_payment_method", payment_method=None,
-                          failure_code="authentication_required")
+            record.update(
+                status="requires_payment_method",
+                payment_method=None,
+                failure_code="authentication_required",
+            )
             return [("payment_intent.payment_failed", self._stripe_object(record))]
 
         return self._intent(self._update(intent_id, authenticate))
@@ -340,25 +360,36 @@ class SandboxProvider:
                     intent_id=intent_id,
                 )
             made.update(
-                id=_new_id("re_"), object="refund", amount=amount.amount,
-                currency=record["currency"], payment_intent=intent_id, status="succeeded",
-                idempotency_key=idempotency_key, metadata={"reason": reason or ""},
+                id=_new_id("re_"),
+                object="refund",
+                amount=amount.amount,
+                currency=record["currency"],
+                payment_intent=intent_id,
+                status="succeeded",
+                idempotency_key=idempotency_key,
+                metadata={"reason": reason or ""},
                 created=int(self._clock()),
             )
             record["refunds"].append(dict(made))
             refunded = sum(r["amount"] for r in record["refunds"])
             charge = {
-                "id": "ch_" + intent_id.removeprefix("pi_"), "object": "charge",
-                "payment_intent": intent_id, "amount": record["amount_received"],
-                "amount_refunded": refunded, "currency": record["currency"],
+                "id": "ch_" + intent_id.removeprefix("pi_"),
+                "object": "charge",
+                "payment_intent": intent_id,
+                "amount": record["amount_received"],
+                "amount_refunded": refunded,
+                "currency": record["currency"],
                 "refunded": refunded >= record["amount_received"],
             }
             return [("refund.created", dict(made)), ("charge.refunded", charge)]
 
         self._update(intent_id, refund)
         return Refund(
-            provider=self.name, refund_id=made["id"], intent_id=intent_id,
-            amount=Money(made["amount"], made["currency"].upper()), status=made["status"],
+            provider=self.name,
+            refund_id=made["id"],
+            intent_id=intent_id,
+            amount=Money(made["amount"], made["currency"].upper()),
+            status=made["status"],
         )
 
     def parse_webhook(self, payload: bytes, signature_header: str | None) -> PaymentEvent:
@@ -371,8 +402,9 @@ class SandboxProvider:
 
     def sign(self, payload: bytes, timestamp: int | None = None) -> str:
         """The Stripe-Signature header of `payload` under the sandbox's webhook secret."""
-        return sign_payload(payload, self._webhook_secret,
-                            int(self._clock()) if timestamp is None else timestamp)
+        return sign_payload(
+            payload, self._webhook_secret, int(self._clock()) if timestamp is None else timestamp
+        )
 
     def deliveries(self, intent_id: str) -> list[tuple[bytes, str]]:
         """Every event this intent has caused, oldest first, each signed now for delivery."""
@@ -384,19 +416,28 @@ class SandboxProvider:
         """A new signed event of `kind` about `intent` as given (tests and replays)."""
         if kind is EventKind.REFUND_UPDATED:
             obj: dict[str, Any] = {
-                "id": "ch_" + intent.intent_id.removeprefix("pi_"), "object": "charge",
-                "payment_intent": intent.intent_id, "amount": intent.amount_received,
+                "id": "ch_" + intent.intent_id.removeprefix("pi_"),
+                "object": "charge",
+                "payment_intent": intent.intent_id,
+                "amount": intent.amount_received,
                 "currency": intent.amount.currency.lower(),
             }
         else:
             obj = {
-                "id": intent.intent_id, "object": "payment_intent",
-                "amount": intent.amount.amount, "amount_received": intent.amount_received,
-                "currency": intent.amount.currency.lower(), "status": intent.status.value,
-                "metadata": dict(intent.metadata), "livemode": False,
-                "last_payment_error": {"code": "card_declined",
-                                       "decline_code": intent.failure_reason}
-                if intent.failure_reason else None,
+                "id": intent.intent_id,
+                "object": "payment_intent",
+                "amount": intent.amount.amount,
+                "amount_received": intent.amount_received,
+                "currency": intent.amount.currency.lower(),
+                "status": intent.status.value,
+                "metadata": dict(intent.metadata),
+                "livemode": False,
+                "last_payment_error": {
+                    "code": "card_declined",
+                    "decline_code": intent.failure_reason,
+                }
+                if intent.failure_reason
+                else None,
             }
         payload = self._event_bytes(_EVENT_TYPES[kind], obj)
         return payload, self.sign(payload)

@@ -67,6 +67,7 @@ def intent_from_stripe(provider: str, obj: Mapping[str, Any]) -> Intent:
     error = obj.get("last_payment_error") or {}
     failure = error.get("decline_code") or error.get("code") if error else None
     return Intent(
+        fee=_fee(obj),
         provider=provider,
         intent_id=str(obj["id"]),
         status=status,
@@ -76,6 +77,15 @@ def intent_from_stripe(provider: str, obj: Mapping[str, Any]) -> Intent:
         metadata={str(k): str(v) for k, v in (obj.get("metadata") or {}).items()},
         failure_reason=str(failure) if failure else None,
     )
+
+
+def _fee(obj: Mapping[str, Any]) -> int | None:
+    """Stripe's fee, from `latest_charge.balance_transaction` when the response expanded it."""
+    charge = obj.get("latest_charge")
+    balance = charge.get("balance_transaction") if isinstance(charge, Mapping) else None
+    if isinstance(balance, Mapping) and balance.get("fee") is not None:
+        return int(balance["fee"])
+    return None
 
 
 def refund_from_stripe(provider: str, obj: Mapping[str, Any], intent_id: str) -> Refund:

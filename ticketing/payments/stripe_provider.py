@@ -147,8 +147,12 @@ class StripeProvider:
         return intent
 
     def retrieve_intent(self, intent_id: str) -> Intent:
+        # The charge's balance transaction carries Stripe's fee, for the ledger.
+        params = {"expand": ["latest_charge.balance_transaction"]}
         with _translated(intent_id):
-            return self._intent(self._client.v1.payment_intents.retrieve(intent_id))
+            return self._intent(
+                self._client.v1.payment_intents.retrieve(intent_id, params=params)  # type: ignore[arg-type]
+            )
 
     def confirm_intent(self, intent_id: str, *, payment_method: str | None = None) -> Intent:
         """Confirm server-side (sandbox and tests; in production the app confirms)."""
@@ -234,13 +238,13 @@ class StripeProvider:
             if reason:
                 metadata["reason"] = reason[:500]
             obj = self._client.v1.refunds.create(
-                params={"payment_intent": intent_id, "amount": amount.amount,
-                        "metadata": metadata},
+                params={"payment_intent": intent_id, "amount": amount.amount, "metadata": metadata},
                 options={"idempotency_key": idempotency_key},
             )
         refund = refund_from_stripe(self.name, obj.to_dict(), intent_id)
-        log.info("Stripe refund %s of %s on %s: %s", refund.refund_id, amount, intent_id,
-                 refund.status)
+        log.info(
+            "Stripe refund %s of %s on %s: %s", refund.refund_id, amount, intent_id, refund.status
+        )
         return refund
 
     def parse_webhook(self, payload: bytes, signature_header: str | None) -> PaymentEvent:

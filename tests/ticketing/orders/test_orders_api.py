@@ -134,15 +134,17 @@ def test_a_carnet_is_one_single_use_pass_per_ride(shop: Shop) -> None:
         assert {row.rides_total for row in rows} == {10}
 
 
-def test_sales_balance_the_ledger(shop: Shop) -> None:
-    """After sales the trial balance sums to zero, and each sale was posted once."""
+def test_sales_and_fees_balance_the_ledger(shop: Shop) -> None:
+    """After two sales the trial balance sums to zero; each sale and the provider's fee on it
+    (the sandbox charges Stripe's 1.5% + 0.25: 63 on 25.40, 34 on 6.00) were posted once."""
     rider = shop.traveller()
     shop.buy(rider, [{"product_id": "COSTA-7"}, {"product_id": "SP-90", "quantity": 3}])
     shop.buy(rider, [{"product_id": "COSTA-DAY"}])
     with session_scope() as session:
         lines = trial_balance(session)
         assert sum(line.balance.amount for line in lines) == 0
-        cash = [line for line in lines if line.account.startswith("cash:")]
-        assert sum(line.balance.amount for line in cash) == 2000 + 3 * 180 + 600
+        balances = {line.account: line.balance.amount for line in lines}
+        assert balances["cash:sandbox"] == 2000 + 3 * 180 + 600 - 63 - 34
+        assert balances["expense:payment_fees"] == 63 + 34
         count = session.scalar(select(func.count()).select_from(Pass))
         assert count == 5
