@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -76,6 +76,7 @@ def mint_token(
     `reuse_jti` re-signs a token the app already holds a proof for (the device proof binds
     the jti, not the token's bytes), e.g. to render it as an image; it must be this pass's.
     """
+    known: PassToken | None = None
     if reuse_jti is not None:
         known = session.get(PassToken, reuse_jti)
         if known is None or known.pass_id != item.id or known.expires_at <= now:
@@ -85,6 +86,9 @@ def mint_token(
     if item.valid_until <= now:
         raise PassNotUsable(f"pass {item.id} ended at {item.valid_until.isoformat()}")
     claims = claims_of(item, settings, now)
+    if known is not None and known.expires_at < claims.valid_until:
+        # A re-signed token never outlives the recorded one: revocations are keyed on that.
+        claims = replace(claims, valid_until=known.expires_at)
     jti = reuse_jti or new_token_id()
     token = issue_pass_token(
         claims,

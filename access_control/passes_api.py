@@ -37,7 +37,7 @@ class PassTokenOut(BaseModel):
 def _mint(
     session: SessionDep, principal: Principal, pass_id: str, reuse_jti: str | None = None
 ) -> MintedToken:
-    item = owned_pass(session, principal, pass_id)
+    item = owned_pass(session, principal, pass_id, holder_only=True)
     return mint_token(
         session,
         item,

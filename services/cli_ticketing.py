@@ -104,17 +104,22 @@ def best_fare(
         with session_scope() as session:
             span = parse_period(period, require_config(session).timezone)
             if post:
-                reviews = settle_best_fare(
+                settlement = settle_best_fare(
                     session, span.label, span.start, span.end, datetime.now(UTC)
                 )
+                reviews, posted, errors = (settlement.reviews, settlement.posted, settlement.errors)
             else:
-                reviews = best_fare_reviews(session, span.start, span.end)
+                reviews, posted, errors = best_fare_reviews(session, span.start, span.end), {}, []
     except MobilityError as exc:
         fail(exc.detail)
-    refunds = [r for r in reviews if r.result.refund > 0]
-    total = Money(sum(r.result.refund for r in refunds), refunds[0].currency if refunds else "EUR")
-    verb = "posted" if post else "due"
-    typer.echo(
-        f"{span.label}: {len(reviews)} rider(s) reviewed, {len(refunds)} refund(s) {verb}, "
-        f"{total} in total"
-    )
+    due = [r for r in reviews if r.result.refund > 0]
+    currency = reviews[0].currency if reviews else "EUR"
+    total = Money(sum(r.result.refund for r in due), currency)
+    line = f"{span.label}: {len(reviews)} rider(s) reviewed, {len(due)} owed {total} in all"
+    if post:
+        line += f"; posted now: {Money(sum(posted.values()), currency)}"
+    typer.echo(line)
+    for error in errors:
+        typer.echo(f"  {error}", err=True)
+    if errors:
+        raise typer.Exit(1)

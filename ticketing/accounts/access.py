@@ -23,12 +23,21 @@ def is_account_holder(principal: Principal, account_id: str) -> bool:
     return principal.kind is PrincipalKind.TRAVELLER and principal.subject == account_id
 
 
+def is_customer_service(principal: Principal) -> bool:
+    """Staff who may act on any traveller's account: administrators, and operator staff with
+    `operator:manage` (a credential of an operator's gate or app must not read travellers)."""
+    return principal.is_admin or (
+        principal.kind is PrincipalKind.OPERATOR_STAFF
+        and principal.has_scope(Scope.OPERATOR_MANAGE)
+    )
+
+
 def ensure_own_account(principal: Principal, account_id: str) -> None:
-    """Raise AccountNotFound (404) unless the principal is that traveller, staff or an admin.
+    """Raise AccountNotFound (404) unless the principal is that traveller or customer service.
 
     Scopes are the endpoint's business (`require_scopes`); this checks whose data it is.
     """
-    if not (is_account_holder(principal, account_id) or is_staff(principal)):
+    if not (is_account_holder(principal, account_id) or is_customer_service(principal)):
         raise AccountNotFound(f"no account {account_id!r}")
 
 

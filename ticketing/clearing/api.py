@@ -64,18 +64,35 @@ def report_out(report: ClearingReport, source: str) -> ClearingReportOut:
         rules=source,
         rows=[
             ClearingRowOut(
-                operator_id=r.operator_id, product_id=r.product_id, currency=r.currency,
-                method=r.method, share_bp=r.share_bp, gross=r.gross, vat=r.vat, net=r.net,
-                refunds=r.refunds, fees=r.fees, taps=r.taps, passenger_km=r.passenger_km,
-                posted=r.posted, note=r.note,
+                operator_id=r.operator_id,
+                product_id=r.product_id,
+                currency=r.currency,
+                method=r.method,
+                share_bp=r.share_bp,
+                gross=r.gross,
+                vat=r.vat,
+                net=r.net,
+                refunds=r.refunds,
+                fees=r.fees,
+                taps=r.taps,
+                passenger_km=r.passenger_km,
+                posted=r.posted,
+                note=r.note,
             )
             for r in report.rows
         ],
         operators=[
             OperatorTotalOut(
-                operator_id=t.operator_id, currency=t.currency, gross=t.gross, vat=t.vat,
-                net=t.net, refunds=t.refunds, fees=t.fees, taps=t.taps,
-                passenger_km=f"{t.distance_m / 1000:.3f}", posted=t.posted,
+                operator_id=t.operator_id,
+                currency=t.currency,
+                gross=t.gross,
+                vat=t.vat,
+                net=t.net,
+                refunds=t.refunds,
+                fees=t.fees,
+                taps=t.taps,
+                passenger_km=f"{t.distance_m / 1000:.3f}",
+                posted=t.posted,
             )
             for t in report.operators
         ],

@@ -44,8 +44,9 @@ class SharingRule:
         if self.method is Method.FIXED:
             if not self.shares_bp:
                 raise ValueError("a fixed rule gives shares per operator")
-            if any(type(v) is not int or not 0 <= v <= BASIS_POINTS
-                   for v in self.shares_bp.values()):
+            if any(
+                type(v) is not int or not 0 <= v <= BASIS_POINTS for v in self.shares_bp.values()
+            ):
                 raise ValueError("shares are integer basis points between 0 and 10,000")
             if sum(self.shares_bp.values()) != BASIS_POINTS:
                 raise ValueError(
@@ -146,6 +147,12 @@ def apportion(amount: int, rule: SharingRule, usage: Sequence[OperatorUsage]) ->
     method, weights, note = _usage_weights(rule, usage)
     if not weights:
         reason = f"no {'trips' if method is Method.PASSENGER_KM else 'taps'} in the period"
-        return Allocation(amount, Method.NONE, {}, {}, unallocated=amount,
-                          note="; ".join(filter(None, [note, reason + ": left unallocated"])))
+        return Allocation(
+            amount,
+            Method.NONE,
+            {},
+            {},
+            unallocated=amount,
+            note="; ".join(filter(None, [note, reason + ": left unallocated"])),
+        )
     return Allocation(amount, method, weights, split(amount, weights), note=note)

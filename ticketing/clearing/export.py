@@ -8,8 +8,21 @@ import io
 from .service import ClearingReport
 
 COLUMNS = (
-    "period", "operator_id", "product_id", "currency", "method", "share_bp", "gross", "vat",
-    "net", "refunds", "fees", "taps", "passenger_km", "posted", "note",
+    "period",
+    "operator_id",
+    "product_id",
+    "currency",
+    "method",
+    "share_bp",
+    "gross",
+    "vat",
+    "net",
+    "refunds",
+    "fees",
+    "taps",
+    "passenger_km",
+    "posted",
+    "note",
 )
 
 
@@ -26,10 +39,23 @@ def report_csv(report: ClearingReport) -> str:
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for r in report.rows:
-        writer.writerow((
-            report.period.label, r.operator_id, r.product_id, r.currency, r.method,
-            "" if r.share_bp is None else r.share_bp, decimal_amount(r.gross),
-            decimal_amount(r.vat), decimal_amount(r.net), decimal_amount(r.refunds),
-            decimal_amount(r.fees), r.taps, r.passenger_km, decimal_amount(r.posted), r.note,
-        ))
+        writer.writerow(
+            (
+                report.period.label,
+                r.operator_id,
+                r.product_id,
+                r.currency,
+                r.method,
+                "" if r.share_bp is None else r.share_bp,
+                decimal_amount(r.gross),
+                decimal_amount(r.vat),
+                decimal_amount(r.net),
+                decimal_amount(r.refunds),
+                decimal_amount(r.fees),
+                r.taps,
+                r.passenger_km,
+                decimal_amount(r.posted),
+                r.note,
+            )
+        )
     return out.getvalue()

@@ -119,8 +119,9 @@ class ClearingReport:
         sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * 8)
         for r in self.rows:
             acc = sums[(r.operator_id, r.currency)]
-            for i, v in enumerate((r.gross, r.vat, r.net, r.refunds, r.fees, r.taps,
-                                   r.distance_m, r.posted)):
+            for i, v in enumerate(
+                (r.gross, r.vat, r.net, r.refunds, r.fees, r.taps, r.distance_m, r.posted)
+            ):
                 acc[i] += v
         return [OperatorTotal(op, cur, *values) for (op, cur), values in sorted(sums.items())]
 
@@ -142,8 +143,7 @@ def rules_from_tariffs(config: TariffConfig) -> RuleBook:
     for product in config.products:
         chosen = specific.get(product.id, sharing.default)
         covered = (
-            None if product.operators == ALL
-            else config.resolve(product.operators, "operators")
+            None if product.operators == ALL else config.resolve(product.operators, "operators")
         )
         by_product[product.id] = SharingRule(
             Method(chosen.method.value), dict(chosen.shares or {}), covered
@@ -178,9 +178,7 @@ def _revenue(
     repo: LedgerRepository, period: Period
 ) -> dict[tuple[str, str], dict[str | None, _Money]]:
     """(product, currency) -> operator dimension (None: to apportion) -> amounts."""
-    out: dict[tuple[str, str], dict[str | None, _Money]] = defaultdict(
-        lambda: defaultdict(_Money)
-    )
+    out: dict[tuple[str, str], dict[str | None, _Money]] = defaultdict(lambda: defaultdict(_Money))
     for account, is_vat in ((ledger.UNALLOCATED_REVENUE, False), (ledger.VAT, True)):
         for t in repo.totals_by_dimension(account, period.start, period.end, _REVENUE_KINDS):
             cell = out[(t.product_id or "", t.currency)][t.operator_id]
@@ -193,17 +191,13 @@ def _revenue(
     return out
 
 
-def _posted(
-    repo: LedgerRepository, period: Period
-) -> dict[tuple[str, str], dict[str, int]]:
+def _posted(repo: LedgerRepository, period: Period) -> dict[tuple[str, str], dict[str, int]]:
     """(product, currency) -> operator -> net already apportioned to it in the period."""
     out: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     prefix = ledger.operator_revenue_account("")
-    for account, product, _operator, currency, amount in repo.apportioned(
-        period.start, period.end
-    ):
+    for account, product, _operator, currency, amount in repo.apportioned(period.start, period.end):
         if account.startswith(prefix):
-            out[(product or "", currency)][account[len(prefix):]] -= amount
+            out[(product or "", currency)][account[len(prefix) :]] -= amount
     return out
 
 
@@ -223,7 +217,7 @@ def clearing_report(
         )
 
     rows: list[ClearingRow] = []
-    for (product, currency) in sorted(set(revenue) | set(posted)):
+    for product, currency in sorted(set(revenue) | set(posted)):
         facts = {u.operator_id: u for u in usage.get(product, [])}
         parts: dict[str, _Money] = defaultdict(_Money)
         methods: dict[str, list[str]] = defaultdict(list)
@@ -259,22 +253,24 @@ def clearing_report(
         for operator in sorted(parts):
             money = parts[operator]
             fact = facts.get(operator)
-            rows.append(ClearingRow(
-                operator_id=operator,
-                product_id=product,
-                currency=currency,
-                method="+".join(methods[operator]) or Method.NONE.value,
-                share_bp=shares_bp.get(operator),
-                gross=money.net + money.vat,
-                vat=money.vat,
-                net=money.net,
-                refunds=money.refunds,
-                fees=0,
-                taps=fact.entry_taps if fact else 0,
-                distance_m=fact.distance_m if fact else 0,
-                posted=posted.get((product, currency), {}).get(operator, 0),
-                note=notes.get(operator, ""),
-            ))
+            rows.append(
+                ClearingRow(
+                    operator_id=operator,
+                    product_id=product,
+                    currency=currency,
+                    method="+".join(methods[operator]) or Method.NONE.value,
+                    share_bp=shares_bp.get(operator),
+                    gross=money.net + money.vat,
+                    vat=money.vat,
+                    net=money.net,
+                    refunds=money.refunds,
+                    fees=0,
+                    taps=fact.entry_taps if fact else 0,
+                    distance_m=fact.distance_m if fact else 0,
+                    posted=posted.get((product, currency), {}).get(operator, 0),
+                    note=notes.get(operator, ""),
+                )
+            )
     rows, unallocated_fees = _with_fees(rows, _fees(ledger_repo, period))
     return ClearingReport(period, rows, unallocated_fees)
 
@@ -302,7 +298,8 @@ def _with_fees(
     unallocated: dict[str, int] = {}
     for currency, amount in fees.items():
         weights = {
-            i: r.gross for i, r in enumerate(rows)
+            i: r.gross
+            for i, r in enumerate(rows)
             if r.currency == currency and r.operator_id != UNALLOCATED and r.gross > 0
         }
         if not amount:
@@ -356,18 +353,24 @@ def post_clearing(
         postings: list[ledger.Posting] = []
         for operator, amount in sorted(diffs.items()):
             dims = {"product_id": product, "operator_id": operator}
-            postings.append(ledger.Posting(ledger.UNALLOCATED_REVENUE, Money(amount, currency),
-                                           **dims))
-            postings.append(ledger.Posting(ledger.operator_revenue_account(operator),
-                                           Money(-amount, currency), **dims))
-        posted.append(ledger.post(
-            session,
-            kind=TransactionKind.APPORTIONMENT,
-            reference=reference,
-            occurred_at=period.last_instant,
-            postings=postings,
-            memo=f"clearing {period.label} of product {product}",
-        ))
+            postings.append(
+                ledger.Posting(ledger.UNALLOCATED_REVENUE, Money(amount, currency), **dims)
+            )
+            postings.append(
+                ledger.Posting(
+                    ledger.operator_revenue_account(operator), Money(-amount, currency), **dims
+                )
+            )
+        posted.append(
+            ledger.post(
+                session,
+                kind=TransactionKind.APPORTIONMENT,
+                reference=reference,
+                occurred_at=period.last_instant,
+                postings=postings,
+                memo=f"clearing {period.label} of product {product}",
+            )
+        )
     return posted
 
 

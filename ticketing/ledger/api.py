@@ -58,15 +58,22 @@ def get_trial_balance(
     for line in lines:
         kind = service.account_type(line.account)
         totals[line.balance.currency] = totals.get(line.balance.currency, 0) + line.balance.amount
-        out.append(TrialBalanceLineOut(
-            account=line.account, type=kind.value, currency=line.balance.currency,
-            balance=line.balance.amount, normal_balance=_normal(kind, line.balance.amount),
-        ))
-    return model_response(TrialBalanceOut(
-        until=until,
-        lines=out,
-        totals=[CurrencyTotal(currency=c, total=t) for c, t in sorted(totals.items())],
-    ))
+        out.append(
+            TrialBalanceLineOut(
+                account=line.account,
+                type=kind.value,
+                currency=line.balance.currency,
+                balance=line.balance.amount,
+                normal_balance=_normal(kind, line.balance.amount),
+            )
+        )
+    return model_response(
+        TrialBalanceOut(
+            until=until,
+            lines=out,
+            totals=[CurrencyTotal(currency=c, total=t) for c, t in sorted(totals.items())],
+        )
+    )
 
 
 @router.get(
@@ -101,11 +108,19 @@ def get_account(
     ]
     postings = [
         PostingOut(
-            transaction_id=tx.id, kind=tx.kind.value, reference=tx.reference,
-            occurred_at=tx.occurred_at, memo=tx.memo, amount=p.amount, currency=p.currency,
-            product_id=p.product_id, operator_id=p.operator_id, order_id=p.order_id,
+            transaction_id=tx.id,
+            kind=tx.kind.value,
+            reference=tx.reference,
+            occurred_at=tx.occurred_at,
+            memo=tx.memo,
+            amount=p.amount,
+            currency=p.currency,
+            product_id=p.product_id,
+            operator_id=p.operator_id,
+            order_id=p.order_id,
         )
         for p, tx in repo.statement(code, limit=limit, offset=offset)
     ]
-    return model_response(AccountOut(code=code, type=kind.value, balances=balances,
-                                     postings=postings))
+    return model_response(
+        AccountOut(code=code, type=kind.value, balances=balances, postings=postings)
+    )

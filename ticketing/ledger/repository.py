@@ -55,12 +55,17 @@ class LedgerRepository:
             lite = sqlite.insert(LedgerAccount).values(rows).on_conflict_do_nothing()
             self.session.execute(lite)
         else:  # pragma: no cover - the project runs on the two above
-            known = set(self.session.scalars(
-                select(LedgerAccount.code).where(LedgerAccount.code.in_([r["code"] for r in rows]))
-            ))
+            known = set(
+                self.session.scalars(
+                    select(LedgerAccount.code).where(
+                        LedgerAccount.code.in_([r["code"] for r in rows])
+                    )
+                )
+            )
             self.session.add_all(
                 LedgerAccount(code=r["code"], type=AccountType(r["type"]))
-                for r in rows if r["code"] not in known
+                for r in rows
+                if r["code"] not in known
             )
             self.session.flush()
 
@@ -92,12 +97,14 @@ class LedgerRepository:
         return [(code, cur, int(total)) for code, cur, total in self.session.execute(query)]
 
     def account_currencies(self, code: str) -> list[str]:
-        return list(self.session.scalars(
-            select(LedgerPosting.currency)
-            .where(LedgerPosting.account_code == code)
-            .distinct()
-            .order_by(LedgerPosting.currency)
-        ))
+        return list(
+            self.session.scalars(
+                select(LedgerPosting.currency)
+                .where(LedgerPosting.account_code == code)
+                .distinct()
+                .order_by(LedgerPosting.currency)
+            )
+        )
 
     def statement(
         self, code: str, *, limit: int, offset: int
@@ -173,10 +180,12 @@ class LedgerRepository:
 
     def references(self, kind: TransactionKind, start: datetime, end: datetime) -> list[str]:
         """References of the `kind` transactions that occurred in [start, end)."""
-        return list(self.session.scalars(
-            select(LedgerTransaction.reference).where(
-                LedgerTransaction.kind == kind,
-                LedgerTransaction.occurred_at >= start,
-                LedgerTransaction.occurred_at < end,
+        return list(
+            self.session.scalars(
+                select(LedgerTransaction.reference).where(
+                    LedgerTransaction.kind == kind,
+                    LedgerTransaction.occurred_at >= start,
+                    LedgerTransaction.occurred_at < end,
+                )
             )
-        ))
+        )

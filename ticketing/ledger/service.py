@@ -106,8 +106,14 @@ class Posting:
         return cls(account, -amount, **dimensions)
 
     def key(self) -> tuple[str, int, str, str | None, str | None, str | None]:
-        return (self.account, self.amount.amount, self.amount.currency, self.product_id,
-                self.operator_id, self.order_id)
+        return (
+            self.account,
+            self.amount.amount,
+            self.amount.currency,
+            self.product_id,
+            self.operator_id,
+            self.order_id,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,8 +243,9 @@ def _same_or_conflict(
 def postings_of(session: Session, transaction: LedgerTransaction) -> list[Posting]:
     """The postings of a stored transaction, as Posting values."""
     return [
-        Posting(p.account_code, Money(p.amount, p.currency), p.product_id, p.operator_id,
-                p.order_id)
+        Posting(
+            p.account_code, Money(p.amount, p.currency), p.product_id, p.operator_id, p.order_id
+        )
         for p in LedgerRepository(session).postings(transaction.id)
     ]
 
@@ -352,8 +359,10 @@ def _revenue_split(
     """Credit postings of a VAT-inclusive `amount`: VAT and net revenue."""
     split = vat_included(amount, vat_rate_bp)
     dims = {"product_id": product_id, "operator_id": operator_id}
-    return [Posting.credit(VAT, split.vat, **dims),
-            Posting.credit(UNALLOCATED_REVENUE, split.net, **dims)]
+    return [
+        Posting.credit(VAT, split.vat, **dims),
+        Posting.credit(UNALLOCATED_REVENUE, split.net, **dims),
+    ]
 
 
 def post_payg_charge(
@@ -385,32 +394,38 @@ def post_payg_charge(
     receivable = receivable_account(account_id)
     posted: list[LedgerTransaction] = []
     if base_fare.amount > 0:
-        posted.append(post(
-            session,
-            kind=TransactionKind.PAYG_CHARGE,
-            reference=reference,
-            occurred_at=occurred_at,
-            postings=[Posting.debit(receivable, base_fare),
-                      *_revenue_split(base_fare, vat_rate_bp, product_id, operator_id)],
-            memo=f"pay-as-you-go fare of tap {tap_id}",
-        ))
+        posted.append(
+            post(
+                session,
+                kind=TransactionKind.PAYG_CHARGE,
+                reference=reference,
+                occurred_at=occurred_at,
+                postings=[
+                    Posting.debit(receivable, base_fare),
+                    *_revenue_split(base_fare, vat_rate_bp, product_id, operator_id),
+                ],
+                memo=f"pay-as-you-go fare of tap {tap_id}",
+            )
+        )
     discount = base_fare - charged
     if discount.amount > 0:
         full = vat_included(base_fare, vat_rate_bp)
         paid = vat_included(charged, vat_rate_bp)
         dims = {"product_id": product_id, "operator_id": operator_id}
-        posted.append(post(
-            session,
-            kind=TransactionKind.CAP_ADJUSTMENT,
-            reference=reference,
-            occurred_at=occurred_at,
-            postings=[
-                Posting.credit(receivable, discount),
-                Posting.debit(VAT, full.vat - paid.vat, **dims),
-                Posting.debit(UNALLOCATED_REVENUE, full.net - paid.net, **dims),
-            ],
-            memo=f"fare cap on tap {tap_id}: charged {charged} of {base_fare}",
-        ))
+        posted.append(
+            post(
+                session,
+                kind=TransactionKind.CAP_ADJUSTMENT,
+                reference=reference,
+                occurred_at=occurred_at,
+                postings=[
+                    Posting.credit(receivable, discount),
+                    Posting.debit(VAT, full.vat - paid.vat, **dims),
+                    Posting.debit(UNALLOCATED_REVENUE, full.net - paid.net, **dims),
+                ],
+                memo=f"fare cap on tap {tap_id}: charged {charged} of {base_fare}",
+            )
+        )
     return posted
 
 
@@ -429,8 +444,10 @@ def post_payg_settlement(
         kind=TransactionKind.SETTLEMENT,
         reference=reference,
         occurred_at=occurred_at,
-        postings=[Posting.debit(cash_account(provider), amount),
-                  Posting.credit(receivable_account(account_id), amount)],
+        postings=[
+            Posting.debit(cash_account(provider), amount),
+            Posting.credit(receivable_account(account_id), amount),
+        ],
         memo=f"pay-as-you-go collection from account {account_id}",
     )
 
@@ -488,8 +505,10 @@ def post_payout(
         kind=TransactionKind.PAYOUT,
         reference=reference,
         occurred_at=occurred_at,
-        postings=[Posting.debit(refunds_due_account(account_id), amount),
-                  Posting.credit(cash_account(provider), amount)],
+        postings=[
+            Posting.debit(refunds_due_account(account_id), amount),
+            Posting.credit(cash_account(provider), amount),
+        ],
         memo=f"refunds paid out to account {account_id}",
     )
 

@@ -28,7 +28,7 @@ from ticketing.errors import (
     ProductNotFound,
     RefundNotAllowed,
 )
-from ticketing.orders import service
+from ticketing.orders import refunds, service
 from ticketing.orders.models import Order
 from ticketing.orders.repository import OrderRepository
 from ticketing.orders.schemas import (
@@ -238,12 +238,12 @@ def refund_order(
 ) -> RefundOut:
     """Refund all or part of an order; its passes are revoked or shortened at the gates."""
     key = _idempotency_key(idempotency_key)
-    order = service.get_order(session, order_id)
     if principal.operator_id is not None and not principal.is_admin:
         raise Forbidden("refunds of integrated orders are issued by the authority's staff")
-    result = service.refund_order(
+    service.get_order(session, order_id)  # 404 before anything else
+    result = refunds.refund_order(
         session,
-        order,
+        order_id,
         request=body,
         idempotency_key=key,
         requested_by=principal.subject,

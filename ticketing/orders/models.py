@@ -85,6 +85,9 @@ class OrderLine(Base):
     __table_args__ = (
         UniqueConstraint("order_id", "line_no"),
         CheckConstraint("quantity >= 1", name="quantity_positive"),
+        CheckConstraint(
+            "refunded_amount >= 0 AND refunded_amount <= amount", name="refund_within_amount"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -101,6 +104,7 @@ class OrderLine(Base):
     vat_amount: Mapped[int] = mapped_column(Integer, nullable=False)
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     pricing_note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    refunded_amount: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
 class Payment(Base):
@@ -156,5 +160,6 @@ class Refund(Base):
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     reason: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     idempotency_key: Mapped[str] = mapped_column(String(200), nullable=False)
+    request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     requested_by: Mapped[str] = mapped_column(String(200), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from mobility.errors import MobilityError
@@ -27,6 +28,7 @@ from ticketing.payments.provider import PaymentProvider
 
 log = logging.getLogger(__name__)
 GRACE = timedelta(minutes=10)
+RECENT = timedelta(days=2)
 PAID_STATES = (OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
 
 
@@ -81,12 +83,13 @@ def _settle_stale_payments(
                     report.settled += 1
                 elif payment.status in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
                     report.failed += 1
-        except MobilityError as exc:  # one bad payment must not stop the others
-            report.errors.append(f"payment {payment.id}: {exc.detail}")
-            log.warning("reconcile payment %s: %s", payment.id, exc.detail)
+        except (MobilityError, SQLAlchemyError) as exc:  # one bad payment must not stop others
+            report.errors.append(f"payment {payment.id}: {exc.__class__.__name__}: {exc}"[:300])
+            log.warning("reconcile payment %s: %s", payment.id, exc.__class__.__name__)
 
 
 def _units(session: Session, order_id: str) -> int:
+    """How many passes the order's lines make (a carnet: one per ride)."""
     from ticketing.catalogue import service as catalogue
 
     total = 0
@@ -98,23 +101,32 @@ def _units(session: Session, order_id: str) -> int:
 
 
 def _issue_missing_passes(session: Session, now: datetime, report: ReconcileReport) -> None:
+    """Orders left paid but not fulfilled, and recently fulfilled ones short of passes (a pass
+    deleted by hand); older orders were checked by earlier runs."""
     issued = (
         select(Pass.order_id, func.count(Pass.id).label("n")).group_by(Pass.order_id).subquery()
     )
     rows = session.execute(
-        select(Order, func.coalesce(issued.c.n, 0))
+        select(Order.id, Order.status, func.coalesce(issued.c.n, 0))
         .outerjoin(issued, issued.c.order_id == Order.id)
-        .where(Order.status.in_((OrderStatus.PAID, *PAID_STATES)))
+        .where(
+            (Order.status == OrderStatus.PAID)
+            | (Order.status.in_(PAID_STATES) & (Order.paid_at >= now - RECENT))
+        )
     ).all()
-    for order, count in rows:
-        if order.status is not OrderStatus.PAID and count >= _units(session, order.id):
-            continue
-        locked = service.get_order(session, order.id, for_update=True)
-        new = passes.issue_passes(session, locked, now)
-        if locked.status is OrderStatus.PAID:
-            locked.status = OrderStatus.FULFILLED
-            locked.fulfilled_at = now
-        report.passes_issued += len(new)
+    for order_id, status, count in rows:
+        try:
+            with session.begin_nested():
+                if status is not OrderStatus.PAID and count >= _units(session, order_id):
+                    continue
+                locked = service.get_order(session, order_id, for_update=True)
+                new = passes.issue_passes(session, locked, now)
+                if locked.status is OrderStatus.PAID:
+                    locked.status = OrderStatus.FULFILLED
+                    locked.fulfilled_at = now
+                report.passes_issued += len(new)
+        except (MobilityError, SQLAlchemyError) as exc:
+            report.errors.append(f"order {order_id}: {exc.__class__.__name__}: {exc}"[:300])
 
 
 def _revoke_unpaid_passes(session: Session, now: datetime, report: ReconcileReport) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ticketing.orders.models import Order, OrderLine, OrderStatus, Payment, Refund
@@ -15,9 +15,18 @@ class OrderRepository:
         self.session = session
 
     def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
+        """The order; with `for_update`, locked until the transaction ends and read afresh
+        (not the copy the session may hold from before the lock)."""
         query = select(Order).where(Order.id == order_id)
-        if for_update and self.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update()
+        if for_update:
+            if self.session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update()
+            else:
+                # SQLite locks the whole database, on the first write: take it now.
+                self.session.execute(
+                    update(Order).where(Order.id == order_id).values(status=Order.status)
+                )
+            query = query.execution_options(populate_existing=True)
         return self.session.scalars(query).first()
 
     def by_idempotency_key(self, account_id: str, key: str) -> Order | None:

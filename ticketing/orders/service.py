@@ -23,14 +23,12 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mobility.errors import ValidationFailed
-from mobility.money import Money, allocate, vat_included
+from mobility.money import Money
 from ticketing.catalogue import service as catalogue
 from ticketing.errors import (
     IdempotencyKeyReused,
     OrderNotFound,
     OrderStateConflict,
-    RefundNotAllowed,
 )
 from ticketing.ledger import service as ledger
 from ticketing.orders.lines import price_lines
@@ -40,10 +38,9 @@ from ticketing.orders.models import (
     Payment,
     PaymentStatus,
     ProviderEvent,
-    Refund,
 )
 from ticketing.orders.repository import OrderRepository
-from ticketing.orders.schemas import OrderCreate, RefundCreate
+from ticketing.orders.schemas import OrderCreate
 from ticketing.passes import service as passes
 from ticketing.payments.provider import EventKind, Intent, IntentStatus, PaymentProvider
 
@@ -146,6 +143,11 @@ def create_order(
 
 
 FREE = "none"
+
+
+class PaymentNotRecordedYet(OrderStateConflict):
+    type_slug = "payment-not-recorded-yet"
+    title = "The payment is not recorded yet; deliver again later"
 
 
 def _free_order(session: Session, order: Order, now: datetime) -> CreatedOrder:
@@ -306,125 +308,12 @@ def handle_webhook(
         return "ignored"
     payment = OrderRepository(session).payment_by_intent(provider.name, event.intent_id)
     if payment is None:
+        if event.intent is not None and "order_id" in event.intent.metadata:
+            # Ours, but its order has not committed yet: refuse, so the provider redelivers
+            # (the rollback forgets the event too).
+            raise PaymentNotRecordedYet(f"no payment recorded yet for {event.intent_id}")
         log.warning("webhook %s names unknown intent %s", event.event_id, event.intent_id)
         return "unknown-intent"
     # The event may be stale or out of order: the provider's current state decides.
     intent = provider.retrieve_intent(event.intent_id)
     return "issued" if settle_payment(session, payment, intent, now) else "settled"
-
-
-# -- refunds ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RefundResult:
-    refund: Refund
-    revoked: tuple[str, ...]
-    shortened: tuple[str, ...]
-    replayed: bool
-
-
-def refund_order(
-    session: Session,
-    order: Order,
-    *,
-    request: RefundCreate,
-    idempotency_key: str,
-    requested_by: str,
-    provider: PaymentProvider,
-    now: datetime,
-) -> RefundResult:
-    """Refund all or part of a paid order, revoke or shorten its passes, post to the ledger."""
-    repo = OrderRepository(session)
-    existing = repo.refund_by_key(order.id, idempotency_key)
-    if existing is not None:
-        return RefundResult(existing, (), (), replayed=True)
-    order = get_order(session, order.id, for_update=True)
-    if order.status not in (
-        OrderStatus.FULFILLED,
-        OrderStatus.PAID,
-        OrderStatus.PARTIALLY_REFUNDED,
-    ):
-        raise RefundNotAllowed(f"order {order.id} is {order.status.value}: nothing to refund")
-    payment = repo.payment(order.id)
-    if payment is None or payment.status is not PaymentStatus.SUCCEEDED:
-        raise RefundNotAllowed(f"order {order.id} has no succeeded payment")
-    left = order.total_amount - order.refunded_amount
-    if left == 0:
-        raise RefundNotAllowed(f"nothing is left to refund of order {order.id}")
-    amount = request.amount if request.amount is not None else left
-    if amount > left:
-        raise RefundNotAllowed(f"at most {Money(left, order.currency)} is left to refund")
-    refund_money = Money(amount, order.currency)
-    parts = _refund_lines(session, order, amount)
-    provider_refund = provider.refund(
-        payment.intent_id,
-        amount=refund_money,
-        idempotency_key=f"{order.id}:refund:{idempotency_key}",
-        reason=request.reason or None,
-    )
-    refund = Refund(
-        id=f"ref_{secrets.token_hex(12)}",
-        order_id=order.id,
-        payment_id=payment.id,
-        provider_refund_id=provider_refund.refund_id,
-        amount=amount,
-        vat_amount=sum(part.vat.amount for part in parts),
-        currency=order.currency,
-        reason=request.reason,
-        idempotency_key=idempotency_key,
-        requested_by=requested_by,
-        created_at=now,
-    )
-    session.add(refund)
-    order.refunded_amount += amount
-    full = order.refunded_amount == order.total_amount
-    order.status = OrderStatus.REFUNDED if full else OrderStatus.PARTIALLY_REFUNDED
-    session.flush()
-    ledger.post_refund(
-        session,
-        refund_id=refund.id,
-        order_id=order.id,
-        occurred_at=now,
-        provider=payment.provider,
-        lines=[part for part in parts if part.gross.amount > 0],
-    )
-    revoked, shortened = _apply_to_passes(session, order, request, full, now)
-    return RefundResult(refund, revoked, shortened, replayed=False)
-
-
-def _refund_lines(session: Session, order: Order, amount: int) -> list[ledger.SaleLine]:
-    """The refund split over the order's lines in proportion to their amounts, to the cent,
-    with each part's VAT taken out of that part (so no line's VAT exceeds its gross)."""
-    lines = [line for line in OrderRepository(session).lines(order.id) if line.amount > 0]
-    grosses = allocate(amount, [line.amount for line in lines])
-    parts = []
-    for line, gross in zip(lines, grosses, strict=True):
-        money = Money(gross, order.currency)
-        parts.append(
-            ledger.SaleLine(
-                product_id=line.product_id,
-                gross=money,
-                vat=vat_included(money, order.vat_rate_bp).vat,
-            )
-        )
-    return parts
-
-
-def _apply_to_passes(
-    session: Session, order: Order, request: RefundCreate, full: bool, now: datetime
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    owned = {p.id: p for p in passes.passes_of_order(session, order.id)}
-    if request.pass_ids is not None:
-        unknown = sorted(set(request.pass_ids) - set(owned))
-        if unknown:
-            raise ValidationFailed(f"passes {unknown} are not of order {order.id}")
-        chosen = [owned[i] for i in request.pass_ids]
-    else:
-        chosen = list(owned.values()) if (full or request.shorten_to) else []
-    reason = f"refund of order {order.id}"
-    if request.shorten_to is not None:
-        return (), tuple(
-            p.id for p in chosen if passes.shorten(session, p, request.shorten_to, reason, now)
-        )
-    return tuple(p.id for p in chosen if passes.revoke(session, p, reason, now)), ()

@@ -50,7 +50,8 @@ class Pass(Base):
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     single_use: Mapped[bool] = mapped_column(Boolean, nullable=False)
     rides_total: Mapped[int | None] = mapped_column(Integer)
-    # The price paid for the product unit (a whole carnet for each of its rides).
+    # Its share of its order line's amount (a carnet's price over its rides, a party's total
+    # over its members), so the passes of a line add up to the line.
     amount: Mapped[int] = mapped_column(Integer, nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     device_key: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mobility.money import allocate
 from mobility.outbox import enqueue
 from ticketing.catalogue import service as catalogue
 from ticketing.errors import PassNotFound
@@ -51,7 +52,10 @@ def issue_passes(session: Session, order: Order, now: datetime) -> list[Pass]:
         # A carnet of N rides is N single-use passes: each ride is spent at a gate on its own.
         carnet = product.kind == CARNET and bool(product.rides)
         per_unit = product.rides if carnet and product.rides else 1
-        for seq in range(1, line.quantity * per_unit + 1):
+        units = line.quantity * per_unit
+        # What each pass cost, to the cent: the line's amount shared over its passes.
+        prices = allocate(line.amount, [1] * units) if line.amount else [0] * units
+        for seq in range(1, units + 1):
             if (line.id, seq) in existing:
                 continue
             issued.append(
@@ -71,7 +75,7 @@ def issue_passes(session: Session, order: Order, now: datetime) -> list[Pass]:
                     valid_until=valid_until,
                     single_use=product.single_use or carnet,
                     rides_total=product.rides,
-                    amount=line.unit_amount,
+                    amount=prices[seq - 1],
                     currency=order.currency,
                     device_key=order.device_key,
                     status=PassStatus.ACTIVE,

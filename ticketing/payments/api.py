@@ -13,7 +13,7 @@ from mobility.deps import SessionDep
 from mobility.errors import NotFound
 from mobility.problems import problem_responses
 from ticketing.errors import InvalidWebhook, OrderStateConflict, PaymentProviderUnavailable
-from ticketing.orders.service import handle_webhook
+from ticketing.orders.service import PaymentNotRecordedYet, handle_webhook
 from ticketing.payments.factory import get_payment_provider
 from ticketing.payments.provider import PaymentProvider
 
@@ -34,7 +34,11 @@ def _provider() -> PaymentProvider:
     "/payments/webhooks/{provider_name}",
     response_model=WebhookOut,
     responses=problem_responses(
-        InvalidWebhook, NotFound, OrderStateConflict, PaymentProviderUnavailable
+        InvalidWebhook,
+        NotFound,
+        OrderStateConflict,
+        PaymentNotRecordedYet,
+        PaymentProviderUnavailable,
     ),
 )
 async def webhook(

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from mobility.errors import ValidationFailed
+from mobility.errors import MobilityError, ValidationFailed
 from mobility.money import Money
 from ticketing.catalogue import service as catalogue
 from ticketing.ledger import service as ledger
+from ticketing.ledger.models import LedgerTransaction, TransactionKind
 from ticketing.pricing import policies
 from ticketing.tariffs import (
     Applied,
@@ -160,21 +162,56 @@ def best_fare_reviews(
     return reviews
 
 
+@dataclass
+class BestFareSettlement:
+    reviews: list[BestFareReview]
+    posted: dict[str, int]  # account id -> amount posted by this run
+    errors: list[str]
+
+
+def _already_refunded(session: Session, base: str, account_id: str) -> tuple[int, int]:
+    """(amount refunded so far, number of postings) under references starting with `base`."""
+    done = session.scalars(
+        select(LedgerTransaction).where(
+            LedgerTransaction.kind == TransactionKind.BEST_FARE_REFUND,
+            LedgerTransaction.reference.startswith(base, autoescape=True),
+        )
+    ).all()
+    owed = (ledger.receivable_account(account_id), ledger.refunds_due_account(account_id))
+    total = sum(
+        -posting.amount.amount
+        for transaction in done
+        for posting in ledger.postings_of(session, transaction)
+        if posting.account in owed
+    )
+    return total, len(done)
+
+
 def settle_best_fare(
     session: Session, period: str, start: datetime, end: datetime, now: datetime
-) -> list[BestFareReview]:
-    """Post each refund the period's best-fare review finds (once per account and period)."""
+) -> BestFareSettlement:
+    """Post what each rider is owed for the period beyond what earlier runs refunded (taps
+    uploaded late can raise it), each account on its own, so one failure stops no other."""
     reviews = best_fare_reviews(session, start, end)
+    result = BestFareSettlement(reviews, {}, [])
     for review in reviews:
-        if review.result.refund <= 0:
-            continue
-        ledger.post_best_fare_refund(
-            session,
-            reference=f"best-fare:{period}:{review.account_id}:{review.rider_category}",
-            account_id=review.account_id,
-            occurred_at=now,
-            amount=Money(review.result.refund, review.currency),
-            product_id="payg",
-            against_receivable=True,
-        )
-    return reviews
+        base = f"best-fare:{period}:{review.account_id}:{review.rider_category}"
+        try:
+            with session.begin_nested():
+                done, runs = _already_refunded(session, base, review.account_id)
+                due = review.result.refund - done
+                if due <= 0:
+                    continue
+                ledger.post_best_fare_refund(
+                    session,
+                    reference=base if runs == 0 else f"{base}#{runs + 1}",
+                    account_id=review.account_id,
+                    occurred_at=now,
+                    amount=Money(due, review.currency),
+                    product_id="payg",
+                    against_receivable=True,
+                )
+                result.posted[review.account_id] = due
+        except (MobilityError, SQLAlchemyError) as exc:
+            result.errors.append(f"{review.account_id}: {exc.__class__.__name__}: {exc}"[:300])
+    return result

@@ -141,8 +141,13 @@ def upgrade() -> None:
         sa.Column("vat_amount", sa.Integer(), nullable=False),
         sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
         sa.Column("pricing_note", sa.Text(), nullable=False),
+        sa.Column("refunded_amount", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "quantity >= 1", name=op.f("ck_ticketing_order_lines_quantity_positive")
+        ),
+        sa.CheckConstraint(
+            "refunded_amount >= 0 AND refunded_amount <= amount",
+            name=op.f("ck_ticketing_order_lines_refund_within_amount"),
         ),
         sa.ForeignKeyConstraint(
             ["order_id"],
@@ -271,6 +276,7 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("reason", sa.String(length=200), nullable=False),
         sa.Column("idempotency_key", sa.String(length=200), nullable=False),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
         sa.Column("requested_by", sa.String(length=200), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("amount > 0", name=op.f("ck_ticketing_refunds_amount_positive")),

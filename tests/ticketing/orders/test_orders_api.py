@@ -148,3 +148,28 @@ def test_sales_and_fees_balance_the_ledger(shop: Shop) -> None:
         assert balances["expense:payment_fees"] == 63 + 34
         count = session.scalar(select(func.count()).select_from(Pass))
         assert count == 5
+
+
+def test_only_customer_service_reads_travellers_orders(shop: Shop) -> None:
+    """Operator staff without operator:manage cannot read a traveller's order; customer service
+    can read it, but never fetch the pass's token (only its holder presents it)."""
+    from mobility.auth.access_tokens import issue_access_token
+    from mobility.auth.principals import Principal, PrincipalKind, Scope
+
+    def staff(*scopes: str) -> dict[str, str]:
+        principal = Principal(
+            subject="s-1",
+            kind=PrincipalKind.OPERATOR_STAFF,
+            scopes=frozenset(scopes),
+            operator_id="ATC",
+        )
+        return {"Authorization": f"Bearer {issue_access_token(principal)}"}
+
+    order = shop.buy(shop.traveller(), [{"product_id": "SP-90"}])
+    reader = staff(Scope.ORDERS_READ, Scope.PASSES_READ)
+    service = staff(Scope.ORDERS_READ, Scope.PASSES_READ, Scope.OPERATOR_MANAGE)
+    pass_id = order["pass_ids"][0]
+    assert shop.client.get(f"/v1/orders/{order['id']}", headers=reader).status_code == 404
+    assert shop.client.get(f"/v1/orders/{order['id']}", headers=service).status_code == 200
+    assert shop.client.get(f"/v1/passes/{pass_id}", headers=service).status_code == 200
+    assert shop.client.get(f"/v1/passes/{pass_id}/token", headers=service).status_code == 404

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mobility.db import session_scope
+from mobility.money import Money
 from tests.ticketing.shop import Shop, Traveller
 from ticketing.ledger.models import LedgerTransaction
 from ticketing.orders.models import Order, OrderStatus, Payment, PaymentStatus
@@ -172,3 +173,31 @@ def test_reconciliation_repairs_missing_and_unpaid_passes(shop: Shop, provider: 
         orphan = session.scalars(select(Pass).where(Pass.order_id == unpaid["id"])).one()
         assert orphan.status is PassStatus.REVOKED
         assert session.get(Order, unpaid["id"]).status is OrderStatus.PENDING_PAYMENT
+
+
+def test_an_event_before_its_payment_is_recorded_is_refused_for_redelivery(
+    shop: Shop, provider: Any
+) -> None:
+    """An event about one of our intents whose order has not committed yet is answered 409 and
+    not remembered, so the provider's redelivery is processed rather than dropped."""
+    from ticketing.payments.provider import EventKind
+
+    intent = provider.create_intent(
+        amount=Money(180, "EUR"), order_id="ord_not_committed", idempotency_key="k-early"
+    )
+    payload, signature = provider.event_for(intent, EventKind.PAYMENT_SUCCEEDED)
+    for _ in range(2):
+        response = _post_webhook(shop, payload, signature)
+        assert response.status_code == 409
+        assert response.json()["type"].endswith("/payment-not-recorded-yet")
+
+
+def test_an_event_of_someone_elses_intent_is_acknowledged(shop: Shop, provider: Any) -> None:
+    """An intent without our order id (another integration on the same account) is answered
+    200 once, so the provider stops retrying it."""
+    from ticketing.payments.provider import EventKind, Intent, IntentStatus
+
+    foreign = Intent("sandbox", "pi_foreign", IntentStatus.SUCCEEDED, Money(500, "EUR"), 500)
+    payload, signature = provider.event_for(foreign, EventKind.PAYMENT_SUCCEEDED)
+    assert _post_webhook(shop, payload, signature).json()["outcome"] == "unknown-intent"
+    assert _post_webhook(shop, payload, signature).json()["outcome"] == "duplicate"

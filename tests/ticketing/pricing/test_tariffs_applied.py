@@ -250,3 +250,33 @@ def test_a_party_line_cannot_also_name_a_category(shop: Shop) -> None:
         rider, [{"product_id": "COSTA-DAY", "party": {"adult": 2}, "quantity": 2}]
     )
     assert response.status_code == 422
+
+
+def test_best_fare_run_again_after_late_taps_posts_the_difference(shop: Shop) -> None:
+    """The month is settled with two rides in 90 minutes (refund 120); an offline gate then
+    uploads a third ride in the same window: the next run posts only the extra 150, under a
+    reference of its own, and a run after that posts nothing."""
+    pass_id, _ = _payg_pass(shop)
+    sunday = _next(6, 17)
+    start = datetime(sunday.year, sunday.month, 1, tzinfo=ROME)
+    end = (start + timedelta(days=32)).replace(day=1)
+    period = f"{sunday.year:04d}-{sunday.month:02d}"
+
+    def settle() -> dict[str, int]:
+        with session_scope() as session:
+            outcome = settle_best_fare(session, period, start, end, datetime.now(UTC))
+            assert outcome.errors == []
+            return outcome.posted
+
+    _tap(pass_id, 1, sunday)
+    _tap(pass_id, 2, sunday + timedelta(minutes=30))
+    assert list(settle().values()) == [300 - 180]
+    _tap(pass_id, 3, sunday + timedelta(minutes=60))
+    assert list(settle().values()) == [450 - 180 - 120]
+    assert settle() == {}
+    with session_scope() as session:
+        references = session.scalars(
+            select(LedgerTransaction.reference).where(LedgerTransaction.kind == "best_fare_refund")
+        ).all()
+    assert len(references) == 2
+    assert sorted(r.rsplit(":", 1)[-1] for r in references)[1].endswith("#2")
