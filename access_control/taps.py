@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mobility.auth.errors import Forbidden
+from mobility.db import insert_or_ignore
 from mobility.errors import ValidationFailed
 from ticketing.usage.service import TapFacts, record_tap
 
@@ -42,33 +43,28 @@ def parse_batch(documents: Sequence[Mapping[str, Any]]) -> list[tuple[Tap, bool]
     return parsed
 
 
-def _row(tap: Tap, source: Source, now: datetime) -> AccessTap:
-    return AccessTap(
-        tap_id=tap.tap_id,
-        gate_id=tap.gate_id,
-        gate_group=tap.gate_group,
-        direction=tap.direction,
-        decided_at=tap.decided_at,
-        opened=tap.opened,
-        code=tap.code,
-        pass_id=tap.pass_id,
-        jti=tap.jti,
-        offline=tap.offline,
-        degraded=tap.degraded,
-        source=source,
-        received_at=now,
-    )
+def _row(tap: Tap, source: Source, now: datetime) -> dict[str, Any]:
+    return {
+        "tap_id": tap.tap_id,
+        "gate_id": tap.gate_id,
+        "gate_group": tap.gate_group,
+        "direction": tap.direction,
+        "decided_at": tap.decided_at,
+        "opened": tap.opened,
+        "code": tap.code,
+        "pass_id": tap.pass_id,
+        "jti": tap.jti,
+        "offline": tap.offline,
+        "degraded": tap.degraded,
+        "source": source,
+        "received_at": now,
+    }
 
 
 def store_tap(session: Session, tap: Tap, source: Source, now: datetime) -> bool:
-    """Insert the tap unless its id is already stored; True if it was new."""
-    if session.get(AccessTap, tap.tap_id) is not None:
+    """Insert the tap unless its id is already stored (a retry); True if it was new."""
+    if not insert_or_ignore(session, AccessTap, _row(tap, source, now), ["tap_id"]):
         return False
-    try:
-        with session.begin_nested():
-            session.add(_row(tap, source, now))
-    except IntegrityError:
-        return False  # the same tap, inserted concurrently by a retry
     if tap.opened and tap.pass_id is not None:
         _record_travel(session, tap)
     return True

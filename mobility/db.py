@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -90,6 +93,19 @@ def _run_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_after_commit(session: Session, _previous_transaction: object) -> None:
     session.info.pop(_AFTER_COMMIT, None)
+
+
+def insert_or_ignore(
+    session: Session, entity: type[Any], values: Mapping[str, Any], keys: Sequence[str]
+) -> bool:
+    """INSERT one row unless a row with the same `keys` exists (a unique constraint); True if
+    inserted. One statement on both databases (ON CONFLICT DO NOTHING): no savepoint, no read
+    first, and a concurrent duplicate waits for the first and then is ignored."""
+    dialect = session.get_bind().dialect.name
+    build = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = build(entity).values(**values).on_conflict_do_nothing(index_elements=list(keys))
+    result = session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 @contextmanager
