@@ -26,10 +26,11 @@ from access_control.schemas import (
 )
 from mobility.auth.deps import CurrentPrincipal, require_scopes
 from mobility.auth.errors import Forbidden, Unauthorized
-from mobility.auth.principals import Principal, Scope, ensure_gate_access
+from mobility.auth.principals import Principal, Scope, ensure_gate_access, ensure_scopes
 from mobility.deps import RedisDep, SessionDep
 from mobility.errors import Conflict, NotFound, ValidationFailed
 from mobility.problems import model_response, problem_responses
+from ticketing.passes.models import Pass as TicketingPass
 
 router = APIRouter(tags=["access control"])
 
@@ -92,6 +93,20 @@ def get_gate(gate_id: str, session: SessionDep, principal: CurrentPrincipal) -> 
     return model_response(gates.gate_out(gate))
 
 
+def _ensure_may_revoke(session: Session, principal: Principal, pass_id: str) -> None:
+    """Administrators may revoke any pass; an operator's staff (operator:manage) only a pass
+    that ticketing issued for their operator alone: a revocation reaches every operator's
+    gates, so an integrated pass is the authority's to revoke."""
+    if principal.is_admin:
+        return
+    ensure_scopes(principal, Scope.OPERATOR_MANAGE)
+    item = session.get(TicketingPass, pass_id)
+    if item is None or principal.operator_id is None:
+        raise Forbidden("only an administrator may revoke this pass")
+    if item.codes("operators") != (principal.operator_id,):
+        raise Forbidden("the pass is not of your operator alone: ask the authority")
+
+
 @router.post(
     "/passes/{pass_id}/revoke",
     status_code=201,
@@ -103,12 +118,11 @@ def revoke_pass(
     body: RevokeIn,
     session: SessionDep,
     client: RedisDep,
-    principal: Annotated[Principal, Depends(require_scopes(Scope.ADMIN))],  # noqa: ARG001
+    principal: CurrentPrincipal,
 ) -> Response:
-    """Refuse a pass at every gate until `until` (administrators): online at once, offline at
-    the next sync."""
-    # Administrators only until passes record their operator: a revocation reaches every
-    # operator's gates, so an operator's staff could otherwise refuse another's passes.
+    """Refuse a pass at every gate until `until`: online at once, offline at the next sync
+    (administrators; an operator's staff for passes of their operator alone)."""
+    _ensure_may_revoke(session, principal, pass_id)
     event = revocations.revoke(session, client, "pass", pass_id, body.until, body.reason)
     return _created(event)
 
@@ -123,9 +137,10 @@ def restore_pass(
     pass_id: str,
     session: SessionDep,
     client: RedisDep,
-    principal: Annotated[Principal, Depends(require_scopes(Scope.ADMIN))],  # noqa: ARG001
+    principal: CurrentPrincipal,
 ) -> Response:
-    """Lift a pass's revocation (administrators)."""
+    """Lift a pass's revocation (the same people who may revoke it)."""
+    _ensure_may_revoke(session, principal, pass_id)
     event = revocations.restore(session, client, "pass", pass_id)
     return _created(event)
 

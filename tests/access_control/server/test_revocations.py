@@ -149,8 +149,8 @@ def test_revoke_endpoint_and_gate_sync(
 def test_revocation_endpoints_guarded(
     client: TestClient, register: Callable[..., RegisteredGate]
 ) -> None:
-    """A gate and operator staff cannot revoke (administrators only until passes record their
-    operator); a gate cannot read another gate's revocations; naive `until` is 422."""
+    """A gate cannot revoke, nor operator staff a pass ticketing does not know as theirs; a gate
+    cannot read another gate's revocations; naive `until` is 422."""
     gate = register()
     other = register("G-MOLO-1-E2")
     until = (datetime.now(UTC) + timedelta(days=1)).isoformat()

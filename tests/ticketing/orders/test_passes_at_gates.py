@@ -198,3 +198,27 @@ def test_qr_code_holds_the_token_and_the_device_proof(shop: Shop) -> None:
     assert token.count(".") == 2
     svg = shop.client.get(f"/v1/passes/{pass_id}/qr", headers=rider.headers)
     assert svg.headers["content-type"] == "image/svg+xml"
+
+
+def test_operator_staff_revoke_only_passes_of_their_operator_alone(shop: Shop) -> None:
+    """ATC staff may revoke (and restore) an ATC-only ticket; not another operator's staff,
+    and not ATC staff for an integrated pass valid with several operators."""
+
+    def staff(operator: str) -> dict[str, str]:
+        principal = Principal(
+            subject=f"staff-{operator}",
+            kind=PrincipalKind.OPERATOR_STAFF,
+            scopes=frozenset({Scope.OPERATOR_MANAGE}),
+            operator_id=operator,
+        )
+        return {"Authorization": f"Bearer {issue_access_token(principal)}"}
+
+    rider = shop.traveller()
+    city = shop.buy(rider, [{"product_id": "SP-90"}])["pass_ids"][0]
+    coast = shop.buy(rider, [{"product_id": "COSTA-7"}])["pass_ids"][0]
+    until = {"until": (datetime.now(UTC) + timedelta(days=8)).isoformat(), "reason": "fraud"}
+    post = shop.client.post
+    assert post(f"/v1/passes/{city}/revoke", json=until, headers=staff("AT")).status_code == 403
+    assert post(f"/v1/passes/{coast}/revoke", json=until, headers=staff("ATC")).status_code == 403
+    assert post(f"/v1/passes/{city}/revoke", json=until, headers=staff("ATC")).status_code == 201
+    assert post(f"/v1/passes/{city}/restore", headers=staff("ATC")).status_code == 201
