@@ -80,10 +80,12 @@ def price_lines(
         # Off-peak and congestion-linked rules price the unit for when it starts.
         priced = pricing.adjusted_unit(session, product, category_id, start)
         unit = priced.amount
-        gross = unit.times(line.quantity)
         note = f"{product.product_id} for {category_id}: {unit} x {line.quantity}"
         if priced.applied:
             note += f" (list {priced.base}; {priced.note()})"
+        if line.car_distance_km is not None:
+            unit, note = _eco_unit(session, number, product, unit, line.car_distance_km, note)
+        gross = unit.times(line.quantity)
         lines.append(
             _line(
                 order_id,
@@ -101,6 +103,23 @@ def price_lines(
     if len({catalogue.get_product(session, ln.product_id).currency for ln in lines}) > 1:
         raise ValidationFailed("one order, one currency")
     return lines
+
+
+def _eco_unit(
+    session: Session,
+    number: int,
+    product: catalogue.ProductView,
+    unit: Money,
+    car_distance_km: float,
+    note: str,
+) -> tuple[Money, str]:
+    """The park-and-ride unit price under the eco incentive (never above the price found)."""
+    if product.kind != "park_and_ride":
+        raise ValidationFailed(f"line {number}: car_distance_km is for park-and-ride products")
+    quote = pricing.eco_quote(session, product.product_id, round(car_distance_km * 1000))
+    if quote.price >= unit.amount:
+        return unit, note
+    return Money(quote.price, unit.currency), f"{note}; eco: {quote.explanation}"
 
 
 def _line(

@@ -30,6 +30,13 @@ class OrderLineIn(BaseModel):
         description="Travellers per rider category, priced together (family or group ticket "
         "when cheaper); one pass each. Replaces rider_category and quantity.",
     )
+    car_distance_km: float | None = Field(
+        default=None,
+        gt=0,
+        le=1000,
+        description="Park-and-ride: the trip's length by car; the eco incentive caps the price "
+        "at the authority's share of what driving would cost",
+    )
 
     @model_validator(mode="after")
     def _party_alone(self) -> OrderLineIn:

@@ -280,3 +280,15 @@ def test_best_fare_run_again_after_late_taps_posts_the_difference(shop: Shop) ->
         ).all()
     assert len(references) == 2
     assert sorted(r.rsplit(":", 1)[-1] for r in references)[1].endswith("#2")
+
+
+def test_park_and_ride_is_sold_at_the_eco_price(shop: Shop) -> None:
+    """Bought for a 10 km car trip, the Pisa park-and-ride costs 2.70 (60% of the car's 4.50)
+    instead of 4.00, and the receipt says why; for another product the distance is refused."""
+    rider = shop.traveller()
+    order = shop.buy(rider, [{"product_id": "PR-PISA", "car_distance_km": 10}])
+    (line,) = order["lines"]
+    assert line["unit_price"]["amount"] == 270
+    assert "eco" in line["pricing_note"]
+    refused = shop.order(rider, [{"product_id": "SP-90", "car_distance_km": 10}])
+    assert refused.status_code == 422
