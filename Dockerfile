@@ -1,7 +1,8 @@
 # The production image: API, worker and migrations all run from it.
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    SAMPLE_FEED_PATH=/app/data/sample/it_prato_cap_2016.zip VAR_DIR=/app/var
+    SAMPLE_FEED_PATH=/app/data/sample/it_prato_cap_2016.zip VAR_DIR=/app/var \
+    TARIFF_FILE=/app/data/sample/tariffs.toml NUMBA_CACHE_DIR=/app/var/numba-cache
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY mobility mobility
