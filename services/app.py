@@ -22,6 +22,7 @@ from mobility.migrate import ensure_migrated
 from mobility.problems import install_problem_handlers
 from mobility.redis_client import get_redis
 from services.health import router as health_router
+from services.journeys_api import router as journeys_router
 from services.timing import ServerTimingMiddleware
 from services.wiring import install as install_wiring
 from ticketing.accounts.api import router as accounts_router
@@ -94,6 +95,7 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         catalogue_router,
         fares_router,
         pricing_router,
+        journeys_router,
         orders_router,
         passes_router,
         pass_tokens_router,

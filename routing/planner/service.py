@@ -1,0 +1,118 @@
+"""The journey planning service: a request in, itineraries with stops, times and shapes out.
+
+The API calls `plan` with a session and a `PlanRequest`. The planner resolves the origin and
+destination to stops (coordinates: every stop within walking reach; a stop reference: that stop,
+a station meaning its platforms too), takes the service day's timetable from a `TimetableCache`
+(built from the database on a miss), runs RAPTOR (single departure, range or arrive-by) and turns
+each journey into a `PlannedJourney`: aware datetimes in the feed's time zone, stop names, route
+and trip details from the GTFS tables, intermediate stops and geometry from shapes.txt.
+No HTTP and no prices here (the API layer asks ticketing for those).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from gtfs.errors import StopNotFound
+from gtfs.modes import mode_of
+from gtfs.repository import GtfsRepository
+from routing.algorithms.raptor import (
+    Journey,
+    RaptorParams,
+    raptor,
+    raptor_arrive_by,
+    raptor_range,
+)
+from routing.algorithms.timetable import Timetable
+from routing.footpaths import haversine_m_array
+from routing.planner.convert import Converter
+from routing.planner.types import Place, PlannedJourney, PlanRequest, StopPlace
+from routing.timetable_cache import BuiltTimetable, TimetableCache
+
+ARRIVE_BY_WINDOW_S = 3 * 3600  # how long before the arrival an arrive-by journey may leave
+
+
+def plan(
+    session: Session,
+    request: PlanRequest,
+    *,
+    cache: TimetableCache | None = None,
+    timezone: str | None = None,
+) -> list[PlannedJourney]:
+    """Pareto-optimal itineraries (arrival or departure time, transfers) for `request`.
+
+    `timezone` is the area's (default: the settings'); the service day is the local date of
+    ``request.when`` there. Raises StopNotFound for a stop reference not in the current feeds;
+    returns [] when no stop is within reach or nothing connects. Sorted by departure, arrival.
+    """
+    if timezone is None:
+        from mobility.settings import get_settings
+
+        timezone = get_settings().timezone
+    if cache is None:
+        cache = TimetableCache(max_entries=1, timezone=timezone)
+    area = ZoneInfo(timezone)
+    versions = GtfsRepository(session).current_versions()
+    key = tuple((f, versions[f].id) for f in sorted(versions))
+    service_date = request.when.astimezone(area).date()
+    built = cache.get(
+        session,
+        key,
+        service_date,
+        max_transfer_walk_m=request.max_transfer_walk_m,
+        walk_speed_mps=request.walk_speed_mps,
+    )
+    tt = built.timetable
+    sources = _resolve(built, request.origin, request)
+    targets = _resolve(built, request.destination, request)
+    if not sources or not targets:
+        return []
+    params = RaptorParams(
+        max_transfers=request.max_transfers,
+        min_transfer_s=request.min_transfer_s,
+        wheelchair=request.wheelchair,
+        route_types=_route_types(tt, request.modes),
+    )
+    t = math.floor((request.when - tt.origin).total_seconds())
+    journeys: Sequence[Journey]
+    if request.arrive_by:
+        window = request.window_min * 60 or ARRIVE_BY_WINDOW_S
+        journeys = raptor_arrive_by(tt, sources, targets, t, window, params).journeys
+    elif request.window_min > 0:
+        journeys = raptor_range(tt, sources, targets, t, t + request.window_min * 60, params)
+    else:
+        journeys = raptor(tt, sources, targets, t, params).journeys
+    out = Converter(session, built, versions, area, request).convert(journeys)
+    return sorted(out, key=lambda j: (j.departure, j.arrival, j.transfers))
+
+
+def _resolve(built: BuiltTimetable, place: Place, request: PlanRequest) -> list[tuple[int, int]]:
+    """(stop index, walking seconds) pairs of a place."""
+    tt = built.timetable
+    if isinstance(place, StopPlace):
+        index = built.stop_index
+        if place.ref not in index:
+            raise StopNotFound(f"no stop '{place.ref}' in the current feeds")
+        i = index[place.ref]
+        children = np.flatnonzero(built.inputs.parent == i).tolist()
+        return [(i, 0), *((int(c), 0) for c in children)]
+    if tt.n_stops == 0 or request.max_walk_m <= 0:
+        return []
+    metres = haversine_m_array(
+        np.full(tt.n_stops, place.lat), np.full(tt.n_stops, place.lon), tt.stop_lat, tt.stop_lon
+    )
+    near = np.flatnonzero(metres <= request.max_walk_m)  # NaN (no position) compares False
+    return [(int(s), math.ceil(float(metres[s]) / request.walk_speed_mps)) for s in near]
+
+
+def _route_types(tt: Timetable, modes: frozenset[str] | None) -> frozenset[int] | None:
+    """The timetable's route types whose mode word is one of `modes` (None: all)."""
+    if modes is None:
+        return None
+    present = np.unique(tt.flat.trip_route_type).tolist()
+    return frozenset(int(r) for r in present if mode_of(int(r)) in modes)
