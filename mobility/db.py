@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -93,6 +93,16 @@ def _run_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_after_commit(session: Session, _previous_transaction: object) -> None:
     session.info.pop(_AFTER_COMMIT, None)
+
+
+def lock_row(session: Session, column: Any, value: Any) -> None:
+    """Hold the row where `column == value` until the transaction ends, so concurrent writers
+    of it take turns. PostgreSQL: SELECT ... FOR UPDATE. SQLite locks the whole database, on a
+    transaction's first write only (reads before it see no lock): a no-op UPDATE takes it now."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(column).where(column == value).with_for_update())
+    else:
+        session.execute(update(column.table).where(column == value).values({column: column}))
 
 
 def insert_or_ignore(

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from gtfs.errors import StopNotFound
+from gtfs.refs import parse_ref
 from mobility.auth.deps import OptionalPrincipal
 from mobility.auth.principals import PrincipalKind
 from mobility.deps import SessionDep
@@ -32,9 +33,10 @@ from routing.planner import (
     plan,
 )
 from routing.timetable_cache import TimetableCache
-from ticketing.fares.schemas import MoneyOut, QuoteLegIn, QuoteRequest
+from ticketing.fares.schemas import QuoteLegIn, QuoteRequest
 from ticketing.fares.service import quote_itinerary
 from ticketing.passes.coverage import Ride, covering_passes
+from ticketing.schemas import MoneyOut
 
 router = APIRouter(tags=["journeys"])
 _CACHE = TimetableCache()  # one per process: timetables are rebuilt when a feed version changes
@@ -122,7 +124,7 @@ def _rides(journey: PlannedJourney) -> list[PlannedLeg]:
 
 def _stop_id(call: StopCall | None) -> str:
     assert call is not None
-    return call.ref.partition(":")[2]
+    return parse_ref(call.ref).id
 
 
 def _price(session: Session, journey: PlannedJourney, rider_category: str | None) -> PriceOut:

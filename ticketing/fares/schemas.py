@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from ticketing.schemas import MoneyOut
+
 MAX_LEGS = 12
 
 GtfsId = Annotated[str, StringConstraints(min_length=1, max_length=255)]
@@ -68,11 +70,6 @@ class QuoteRequest(BaseModel):
         None, description="Fares v2: price only products sold on this fare medium"
     )
     legs: list[QuoteLegIn] = Field(min_length=1, max_length=MAX_LEGS)
-
-
-class MoneyOut(BaseModel):
-    amount: int = Field(description="Minor units (cents for EUR)")
-    currency: str = Field(description="ISO 4217 code")
 
 
 class RuleOut(BaseModel):

@@ -15,8 +15,6 @@ refunded before, so a line refunded in parts gives back exactly the VAT it was s
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +39,7 @@ from ticketing.orders.schemas import RefundCreate
 from ticketing.passes import service as passes
 from ticketing.passes.models import Pass, PassStatus
 from ticketing.payments.provider import PaymentProvider
+from ticketing.schemas import request_fingerprint
 
 REFUNDABLE = (OrderStatus.FULFILLED, OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED)
 
@@ -51,11 +50,6 @@ class RefundResult:
     revoked: tuple[str, ...]
     shortened: tuple[str, ...]
     replayed: bool
-
-
-def refund_fingerprint(request: RefundCreate) -> str:
-    body = request.model_dump(mode="json")
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
 def _replay(refund: Refund, fingerprint: str) -> RefundResult:
@@ -78,7 +72,7 @@ def refund_order(
 ) -> RefundResult:
     """Refund all or part of a paid order, revoke or shorten its passes, post to the ledger."""
     repo = OrderRepository(session)
-    fingerprint = refund_fingerprint(request)
+    fingerprint = request_fingerprint(request)
     order = repo.get(order_id, for_update=True)
     if order is None:
         raise RefundNotAllowed(f"no order '{order_id}'")

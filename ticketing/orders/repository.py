@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mobility.db import lock_row
 from ticketing.orders.models import Order, OrderLine, OrderStatus, Payment, Refund
 
 
@@ -19,13 +20,7 @@ class OrderRepository:
         (not the copy the session may hold from before the lock)."""
         query = select(Order).where(Order.id == order_id)
         if for_update:
-            if self.session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update()
-            else:
-                # SQLite locks the whole database, on the first write: take it now.
-                self.session.execute(
-                    update(Order).where(Order.id == order_id).values(status=Order.status)
-                )
+            lock_row(self.session, Order.id, order_id)
             query = query.execution_options(populate_existing=True)
         return self.session.scalars(query).first()
 

@@ -10,8 +10,9 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ticketing.orders.models import OrderStatus, PaymentStatus
+from ticketing.schemas import CODE_PATTERN, MoneyOut
 
-_CODE = r"^[A-Za-z0-9_.:-]{1,32}$"
+_CODE = CODE_PATTERN
 
 
 class OrderLineIn(BaseModel):
@@ -64,11 +65,6 @@ class OrderCreate(BaseModel):
         if len(raw) != 32:
             raise ValueError("device_key must be a raw 32-byte Ed25519 public key")
         return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-class MoneyOut(BaseModel):
-    amount: int = Field(description="Minor units (cents)")
-    currency: str
 
 
 class OrderLineOut(BaseModel):

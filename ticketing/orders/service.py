@@ -14,7 +14,6 @@ The invariants, and what holds them:
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import secrets
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from ticketing.orders.repository import OrderRepository
 from ticketing.orders.schemas import OrderCreate
 from ticketing.passes import service as passes
 from ticketing.payments.provider import EventKind, Intent, IntentStatus, PaymentProvider
+from ticketing.schemas import request_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +65,6 @@ def order_id_for(account_id: str, idempotency_key: str) -> str:
     return f"ord_{digest[:24]}"
 
 
-def request_hash(request: OrderCreate) -> str:
-    body = request.model_dump(mode="json")
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-
-
 def create_order(
     session: Session,
     *,
@@ -82,7 +77,7 @@ def create_order(
 ) -> CreatedOrder:
     """The order of this request, created with its payment intent, or the one made before."""
     repo = OrderRepository(session)
-    fingerprint = request_hash(request)
+    fingerprint = request_fingerprint(request)
     existing = repo.by_idempotency_key(account_id, idempotency_key)
     if existing is not None:
         return _replay(session, existing, fingerprint, provider)

@@ -16,11 +16,11 @@ from mobility.problems import problem_responses
 from ticketing.catalogue import service as catalogue
 from ticketing.clearing.service import parse_period
 from ticketing.errors import ProductNotFound
-from ticketing.orders.schemas import MoneyOut
 from ticketing.pricing import service
+from ticketing.schemas import CODE_PATTERN, MoneyOut
 
 router = APIRouter(tags=["fares"])
-_CODE = r"^[A-Za-z0-9_.:-]{1,32}$"
+_CODE = CODE_PATTERN
 
 
 class GroupQuoteIn(BaseModel):

@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 from gtfs.distances import ride_distance
 from gtfs.errors import InvalidReference
 from gtfs.refs import parse_ref
+from mobility.db import lock_row
 from mobility.money import Money
+from ticketing.accounts.models import Account
 from ticketing.catalogue import service as catalogue
 from ticketing.ledger import service as ledger
 from ticketing.passes.models import Pass
@@ -76,7 +78,7 @@ def record_tap(session: Session, facts: TapFacts) -> TravelRecord | None:
     if facts.direction == EXIT:
         record.distance_m = _ride_distance(session, item.id, facts)
     if item.product_kind == PAYG and facts.direction == ENTRY:
-        _lock_account(session, item.account_id)
+        lock_row(session, Account.id, item.account_id)
         try:
             _charge(session, record, item)
         except LookupError as exc:  # the gate has decided: keep the record, flag the pricing
@@ -128,14 +130,6 @@ def _ride_distance(session: Session, pass_id: str, exit_tap: TapFacts) -> int | 
 
 def _by_tap(session: Session, tap_id: str) -> TravelRecord | None:
     return session.scalars(select(TravelRecord).where(TravelRecord.tap_id == tap_id)).first()
-
-
-def _lock_account(session: Session, account_id: str) -> None:
-    if session.get_bind().dialect.name != "postgresql":
-        return  # SQLite has one writer at a time
-    from ticketing.accounts.models import Account
-
-    session.scalars(select(Account.id).where(Account.id == account_id).with_for_update()).first()
 
 
 def cap_policy(session: Session) -> CapPolicy | None:
