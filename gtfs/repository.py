@@ -217,6 +217,27 @@ class GtfsRepository:
             ).all()
         )
 
+    def scheduled_stop_times(
+        self, version_id: int, trip_ids: Sequence[str]
+    ) -> dict[str, list[tuple[int, str, int | None, int | None]]]:
+        """(stop_sequence, stop_id, arrival, departure) of each trip, in stop_sequence order:
+        what `gtfs.realtime.propagate.apply_trip_update` applies a TripUpdate to."""
+        c = stop_times_t.c
+        rows = self.session.execute(
+            select(c.trip_id, c.stop_sequence, c.stop_id, c.arrival_time, c.departure_time)
+            .where(
+                c.feed_version_id == version_id,
+                ids_in(c.trip_id, sorted(set(trip_ids)), self.session),
+            )
+            .order_by(c.trip_id, c.stop_sequence)
+        ).all()
+        by_trip: dict[str, list[tuple[int, str, int | None, int | None]]] = {}
+        for r in rows:
+            by_trip.setdefault(r.trip_id, []).append(
+                (r.stop_sequence, r.stop_id, r.arrival_time, r.departure_time)
+            )
+        return by_trip
+
     def shape_points(self, version_id: int, shape_id: str) -> list[tuple[float, float]]:
         rows = self.session.execute(
             select(shapes_t.c.shape_pt_lat, shapes_t.c.shape_pt_lon)

@@ -201,13 +201,7 @@ def build_timetable_and_inputs(
         stop_lat=lat,
         stop_lon=lon,
         stop_wheelchair=np.asarray(stops.wheelchair, dtype=np.int8),
-        pattern_stops=tuple(patterns.stops),
-        pattern_departures=tuple(patterns.departures),
-        pattern_arrivals=tuple(patterns.arrivals),
-        pattern_trip_ids=tuple(patterns.trip_ids),
-        pattern_pickup=tuple(patterns.pickup),
-        pattern_dropoff=tuple(patterns.dropoff),
-        stop_patterns=patterns.stop_patterns(len(stops.refs)),
+        **patterns.timetable_fields(len(stops.refs)),
         transfers=transfers.transfers,
         min_transfer_s=transfers.min_transfer_s,
         forbidden=transfers.forbidden,
@@ -280,7 +274,7 @@ def _trip_infos(
     """One TripInfo per run (block_next filled in later); references are shared strings."""
     refs: dict[str, tuple[str, str, int]] = {}
     out = []
-    for trip_id, day in zip(runs.trip_id, runs.day, strict=True):
+    for trip_id, day, by_headway in zip(runs.trip_id, runs.day, runs.frequency_based, strict=True):
         trip = trips[trip_id]
         if trip_id not in refs:
             refs[trip_id] = (
@@ -289,7 +283,17 @@ def _trip_infos(
                 route_types.get(trip.route_id, DEFAULT_ROUTE_TYPE),
             )
         trip_ref, route_ref, route_type = refs[trip_id]
-        out.append(TripInfo(trip_ref, route_ref, route_type, trip.headsign, day, trip.wheelchair))
+        out.append(
+            TripInfo(
+                trip_ref,
+                route_ref,
+                route_type,
+                trip.headsign,
+                day,
+                trip.wheelchair,
+                frequency_based=by_headway,
+            )
+        )
     return out
 
 

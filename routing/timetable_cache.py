@@ -58,6 +58,17 @@ class BuiltTimetable:
         """Stop reference -> stop index."""
         return {ref: i for i, ref in enumerate(self.timetable.stop_refs)}
 
+    @cached_property
+    def runs_by_trip(self) -> dict[tuple[str, str, date], int]:
+        """(feed id, trip id, service date) -> trip index, for the runs a TripUpdate names
+        (frequency-based runs share their trip id, so they are left out)."""
+        out: dict[tuple[str, str, date], int] = {}
+        for i, info in enumerate(self.timetable.trips):
+            if not info.frequency_based:
+                feed, _, trip_id = info.trip_ref.partition(":")
+                out[(feed, trip_id, info.service_date)] = i
+        return out
+
 
 class TimetableCache:
     """Thread-safe, bounded (least recently used out) cache of timetables.

@@ -22,15 +22,17 @@ from mobility.auth.principals import PrincipalKind
 from mobility.deps import SessionDep
 from mobility.errors import MobilityError, ValidationFailed
 from mobility.problems import problem_responses
+from mobility.redis_client import get_redis
 from mobility.settings import get_settings
 from routing.planner import (
     Coordinates,
+    LiveTimetables,
     PlannedJourney,
     PlannedLeg,
     PlanRequest,
     StopCall,
     StopPlace,
-    plan,
+    plan_live,
 )
 from routing.timetable_cache import TimetableCache
 from ticketing.fares.schemas import QuoteLegIn, QuoteRequest
@@ -40,22 +42,33 @@ from ticketing.schemas import MoneyOut
 
 router = APIRouter(tags=["journeys"])
 _CACHE = TimetableCache()  # one per process: timetables are rebuilt when a feed version changes
+_LIVE = LiveTimetables(get_redis)  # re-derived from the cached timetable when live data changes
 _COORDINATES = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
 class StopCallOut(BaseModel):
     ref: str
     name: str
-    arrival: datetime | None
-    departure: datetime | None
+    arrival: datetime | None = Field(description="Scheduled")
+    departure: datetime | None = Field(description="Scheduled")
+    realtime_arrival: datetime | None = Field(
+        default=None, description="Expected, when the trip has live data"
+    )
+    realtime_departure: datetime | None = Field(
+        default=None, description="Expected, when the trip has live data"
+    )
+    skipped: bool = Field(default=False, description="The trip no longer stops here today")
 
 
 class LegOut(BaseModel):
     mode: str = Field(description="walk, or the GTFS route type: bus, tram, rail, ferry, ...")
     from_stop: StopCallOut | None = Field(description="None: the requested origin point")
     to_stop: StopCallOut | None = Field(description="None: the requested destination point")
-    departure: datetime
-    arrival: datetime
+    departure: datetime = Field(description="Expected: real-time when `realtime`, else scheduled")
+    arrival: datetime = Field(description="Expected: real-time when `realtime`, else scheduled")
+    scheduled_departure: datetime | None = Field(description="Rides only")
+    scheduled_arrival: datetime | None = Field(description="Rides only")
+    realtime: bool = Field(description="The ride's times come from live data (GTFS-Realtime)")
     route: str | None = Field(description="FEED:ROUTE_ID")
     route_short_name: str | None
     trip: str | None = Field(description="FEED:TRIP_ID")
@@ -84,6 +97,10 @@ class JourneyOut(BaseModel):
 
 class JourneysOut(BaseModel):
     journeys: list[JourneyOut]
+    realtime: str = Field(
+        description="live: planned on the live state (delays, cancellations, skipped stops); "
+        "unavailable: the live state could not be read, so on the schedule alone"
+    )
 
 
 def _place(text: str, name: str) -> Coordinates | StopPlace:
@@ -99,7 +116,15 @@ def _place(text: str, name: str) -> Coordinates | StopPlace:
 
 
 def _stop_call(call: StopCall) -> StopCallOut:
-    return StopCallOut(ref=call.ref, name=call.name, arrival=call.arrival, departure=call.departure)
+    return StopCallOut(
+        ref=call.ref,
+        name=call.name,
+        arrival=call.arrival,
+        departure=call.departure,
+        realtime_arrival=call.realtime_arrival,
+        realtime_departure=call.realtime_departure,
+        skipped=call.skipped,
+    )
 
 
 def _leg_out(leg: PlannedLeg) -> LegOut:
@@ -109,6 +134,9 @@ def _leg_out(leg: PlannedLeg) -> LegOut:
         to_stop=None if leg.to_stop is None else _stop_call(leg.to_stop),
         departure=leg.departure,
         arrival=leg.arrival,
+        scheduled_departure=leg.scheduled_departure,
+        scheduled_arrival=leg.scheduled_arrival,
+        realtime=leg.realtime,
         route=None if leg.route_id is None else f"{leg.feed}:{leg.route_id}",
         route_short_name=leg.route_short_name,
         trip=None if leg.trip_id is None else f"{leg.feed}:{leg.trip_id}",
@@ -229,7 +257,7 @@ def get_journeys(
         )
     except ValueError as exc:
         raise ValidationFailed(str(exc)) from exc
-    journeys = plan(session, request, cache=_CACHE)
+    result = plan_live(session, request, cache=_CACHE, live=_LIVE)
     account = (
         principal.subject
         if principal is not None and principal.kind is PrincipalKind.TRAVELLER
@@ -246,6 +274,7 @@ def get_journeys(
                 price=_price(session, j, rider_category),
                 covered_by_passes=[] if account is None else _covering(session, account, j),
             )
-            for j in journeys
-        ]
+            for j in result.journeys
+        ],
+        realtime=result.realtime,
     )

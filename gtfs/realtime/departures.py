@@ -6,12 +6,10 @@ Redis is down, from the database, so a board degrades to slightly older state ra
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import redis
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gtfs.departures import Departure
@@ -21,7 +19,7 @@ from gtfs.realtime.propagate import apply_trip_update
 from gtfs.realtime.records import TripUpdate
 from gtfs.realtime.repository import load_trip_updates
 from gtfs.realtime.store import get_trip_updates, has_live_trip_updates
-from gtfs.repository import stop_times_t
+from gtfs.repository import GtfsRepository
 from gtfs.service_days import service_day_origin
 
 TripKey = tuple[str, date]
@@ -44,7 +42,9 @@ class RealtimeDepartures:
         if not updates:
             return
         tz_name = version.timezone or "Europe/Rome"
-        scheduled = self._scheduled(version.id, {trip for trip, _ in updates})
+        scheduled = GtfsRepository(self.session).scheduled_stop_times(
+            version.id, [trip for trip, _ in updates]
+        )
         for d in departures:
             update = updates.get((d.trip_id, d.service_date))
             if update is not None:
@@ -57,28 +57,6 @@ class RealtimeDepartures:
             return get_trip_updates(self.client, feed_id, keys)
         except RealtimeStoreUnavailable:
             return load_trip_updates(self.session, feed_id, keys)
-
-    def _scheduled(self, version_id: int, trip_ids: set[str]) -> dict[str, Scheduled]:
-        rows = self.session.execute(
-            select(
-                stop_times_t.c.trip_id,
-                stop_times_t.c.stop_sequence,
-                stop_times_t.c.stop_id,
-                stop_times_t.c.arrival_time,
-                stop_times_t.c.departure_time,
-            )
-            .where(
-                stop_times_t.c.feed_version_id == version_id,
-                stop_times_t.c.trip_id.in_(sorted(trip_ids)),
-            )
-            .order_by(stop_times_t.c.trip_id, stop_times_t.c.stop_sequence)
-        ).all()
-        by_trip: dict[str, Scheduled] = defaultdict(list)
-        for r in rows:
-            by_trip[r.trip_id].append(
-                (r.stop_sequence, r.stop_id, r.arrival_time, r.departure_time)
-            )
-        return by_trip
 
 
 def _apply(d: Departure, update: TripUpdate, scheduled: Scheduled, tz_name: str) -> None:

@@ -6,7 +6,10 @@ Layout (prefix from settings, `kind` one of tu, vp, al):
   and ``{prefix}rt:{feed}:al:{entity}``: a hash with ``d`` (the record as JSON), ``ts`` and
   ``fts`` (the POSIX times that order updates), expiring after ``realtime_ttl_s``;
 - ``{prefix}rt:{feed}:index:{kind}``: a sorted set of the members (``YYYYMMDD:trip_id`` or the
-  entity id) scored by expiry time, so a reader lists a feed's live state without SCAN.
+  entity id) scored by expiry time, so a reader lists a feed's live state without SCAN;
+- ``{prefix}rt:{feed}:gen:{kind}``: a counter raised by every write that changes the state, so
+  a reader that derived something from it (the journey planner's timetable) knows, with one
+  MGET, whether to derive it again.
 
 Writes are optimistic transactions (WATCH, read versions, MULTI/EXEC): a concurrent writer
 makes us retry rather than overwrite newer state. No Lua, so the embedded fakeredis works too.
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -55,6 +58,9 @@ class RedisLayout:
 
     def index_key(self, kind: str, feed_id: str) -> str:
         return f"{self.prefix}rt:{feed_id}:index:{kind}"
+
+    def generation_key(self, kind: str, feed_id: str) -> str:
+        return f"{self.prefix}rt:{feed_id}:gen:{kind}"
 
 
 def trip_member(trip_id: str, service_date: date) -> str:
@@ -166,6 +172,8 @@ def _attempt(
                 result.purged += current is not None
         tx.zremrangebyscore(index, "-inf", f"({now}")  # members whose hashes have expired
         tx.expire(index, layout.ttl_s)
+        if result.written or result.purged:
+            tx.incr(layout.generation_key(kind, feed_id))
         tx.execute()
     return result
 
@@ -180,7 +188,24 @@ def delete_members(
     with _redis_errors(), client.pipeline(transaction=True) as tx:
         tx.delete(*(layout.entity_key(kind, feed_id, m) for m in members))
         tx.zrem(layout.index_key(kind, feed_id), *members)
+        tx.incr(layout.generation_key(kind, feed_id))
         tx.execute()
+
+
+def generations(
+    client: redis.Redis,
+    feed_ids: Sequence[str],
+    kind: str = TRIP_UPDATES,
+    *,
+    layout: RedisLayout | None = None,
+) -> tuple[int, ...]:
+    """Each feed's change counter of `kind` (0 before its first write), in one round trip."""
+    layout = layout or RedisLayout.from_settings()
+    if not feed_ids:
+        return ()
+    with _redis_errors():
+        raw = client.mget([layout.generation_key(kind, f) for f in feed_ids])
+    return tuple(int(v) if v is not None else 0 for v in raw)
 
 
 def _read(client: redis.Redis, keys: list[str], cls: type[T]) -> list[T | None]:

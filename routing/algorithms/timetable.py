@@ -50,6 +50,7 @@ class TripInfo:
     service_date: date  # the GTFS service day the trip runs on
     wheelchair: int = UNKNOWN  # 0 unknown, 1 accessible, 2 not (GTFS wheelchair_accessible)
     block_next: int = -1  # trip index the vehicle continues as (stay seated), or -1
+    frequency_based: bool = False  # one of several runs of a frequencies.txt trip that day
 
 
 @dataclass(frozen=True, eq=False)

@@ -4,6 +4,7 @@ departure, split so that no trip overtakes another."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,6 +43,18 @@ class Patterns:
                 self.trip_ids.append((ids[part] + first_trip).astype(np.int32))
                 self.pickup.append(times.pickup[cells[part]])
                 self.dropoff.append(times.dropoff[cells[part]])
+
+    def timetable_fields(self, n_stops: int) -> dict[str, Any]:
+        """The `Timetable` fields these patterns give, by name."""
+        return {
+            "pattern_stops": tuple(self.stops),
+            "pattern_departures": tuple(self.departures),
+            "pattern_arrivals": tuple(self.arrivals),
+            "pattern_trip_ids": tuple(self.trip_ids),
+            "pattern_pickup": tuple(self.pickup),
+            "pattern_dropoff": tuple(self.dropoff),
+            "stop_patterns": self.stop_patterns(n_stops),
+        }
 
     def stop_patterns(self, n_stops: int) -> tuple[NDArray[np.int32], ...]:
         """Per stop, every (pattern, position) where it occurs, in pattern order."""

@@ -4,7 +4,8 @@
 cached timetable, `convert` turns its journeys into legs with stops, times, routes and shapes.
 """
 
-from routing.planner.service import ARRIVE_BY_WINDOW_S, plan
+from routing.planner.realtime import LiveTimetables, LiveView
+from routing.planner.service import ARRIVE_BY_WINDOW_S, plan, plan_live
 from routing.planner.types import (
     MODES,
     Coordinates,
@@ -12,6 +13,7 @@ from routing.planner.types import (
     PlannedJourney,
     PlannedLeg,
     PlanRequest,
+    PlanResult,
     StopCall,
     StopPlace,
 )
@@ -20,11 +22,15 @@ __all__ = [
     "ARRIVE_BY_WINDOW_S",
     "MODES",
     "Coordinates",
+    "LiveTimetables",
+    "LiveView",
     "Place",
     "PlanRequest",
+    "PlanResult",
     "PlannedJourney",
     "PlannedLeg",
     "StopCall",
     "StopPlace",
     "plan",
+    "plan_live",
 ]

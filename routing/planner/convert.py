@@ -17,7 +17,9 @@ from gtfs.modes import mode_of
 from gtfs.refs import parse_ref
 from gtfs.repository import GtfsRepository, haversine_m, ids_in
 from routing.algorithms.raptor import Journey, TripLeg, WalkLeg
+from routing.algorithms.timetable import Timetable
 from routing.footpaths import haversine_m_array
+from routing.planner.realtime import LiveView
 from routing.planner.types import (
     Coordinates,
     Place,
@@ -46,13 +48,15 @@ class Converter:
         self,
         session: Session,
         built: BuiltTimetable,
+        view: LiveView,
         versions: dict[str, FeedVersion],
         area: ZoneInfo,
         request: PlanRequest,
     ) -> None:
         self.session = session
         self.built = built
-        self.tt = built.timetable
+        self.tt = built.timetable  # the schedule: stops, trips, scheduled times
+        self.view = view  # what the journeys rode: patterns and times with live changes
         self.versions = versions
         self.area = area
         self.request = request
@@ -87,13 +91,24 @@ class Converter:
     def _name(self, stop: int) -> str:
         return self.tt.stop_names[stop] if self.tt.stop_names else ""
 
-    def _call(self, stop: int, arrival: int | None, departure: int | None) -> StopCall:
+    def _call(
+        self,
+        stop: int,
+        arrival: int | None,
+        departure: int | None,
+        live: tuple[int, int, bool] | None = None,
+    ) -> StopCall:
+        """A stop with its scheduled times and, for a trip with live data, `live`: the
+        real-time arrival, departure and whether the stop is skipped."""
         zone = self._zone_of_stop(stop)
         return StopCall(
             ref=self.tt.stop_refs[stop],
             name=self._name(stop),
             arrival=None if arrival is None else self._at(arrival, zone),
             departure=None if departure is None else self._at(departure, zone),
+            realtime_arrival=None if live is None else self._at(live[0], zone),
+            realtime_departure=None if live is None else self._at(live[1], zone),
+            skipped=live is not None and live[2],
         )
 
     def _point(self, stop: int) -> tuple[float, float]:
@@ -131,21 +146,31 @@ class Converter:
     def _ride(self, leg: TripLeg) -> PlannedLeg:
         tt = self.tt
         info = tt.trips[leg.trip]
-        p = leg.pattern
-        row = int(np.flatnonzero(tt.pattern_trip_ids[p] == leg.trip)[0])
-        stops = tt.pattern_stops[p].tolist()
-        arr, dep = tt.pattern_arrivals[p][row].tolist(), tt.pattern_departures[p][row].tolist()
+        stops, arr, dep = _run_times(tt, leg.trip)
+        change = self.view.changes.get(leg.trip)
+        live: list[tuple[int, int, bool]] | None = None
+        if change is not None:
+            _, live_arr, live_dep = _run_times(self.view.timetable, leg.trip)
+            skipped = change.skipped if change.skipped is not None else [False] * len(stops)
+            live = list(zip(live_arr, live_dep, (bool(x) for x in skipped), strict=True))
         b, a = leg.board_pos, leg.alight_pos
+
+        def call(i: int) -> StopCall:
+            return self._call(stops[i], arr[i], dep[i], None if live is None else live[i])
+
         trip_ref, route_ref = parse_ref(info.trip_ref), parse_ref(info.route_ref)
         zone = self.zones.get(trip_ref.feed_id, self.area)
         details = self.details.get(leg.trip, _TripDetails(None, None, ()))
         path = [self._point(s) for s in stops[b : a + 1]]
         return PlannedLeg(
             mode=mode_of(info.route_type),
-            from_stop=self._call(stops[b], arr[b], dep[b]),
-            to_stop=self._call(stops[a], arr[a], dep[a]),
+            from_stop=call(b),
+            to_stop=call(a),
             departure=self._at(leg.departure, zone),
             arrival=self._at(leg.arrival, zone),
+            scheduled_departure=self._at(dep[b], zone),
+            scheduled_arrival=self._at(arr[a], zone),
+            realtime=live is not None,
             feed=trip_ref.feed_id,
             route_id=route_ref.id,
             route_short_name=details.route_short_name,
@@ -153,7 +178,7 @@ class Converter:
             headsign=info.headsign or None,
             service_date=info.service_date,
             agency_id=details.agency_id,
-            intermediate=tuple(self._call(stops[i], arr[i], dep[i]) for i in range(b + 1, a)),
+            intermediate=tuple(call(i) for i in range(b + 1, a)),
             geometry=_shape_between(details.shape, path) if details.shape else tuple(path),
         )
 
@@ -204,6 +229,18 @@ class Converter:
                 )
                 for t in indices:
                     self.details[t] = details
+
+
+def _run_times(tt: Timetable, trip: int) -> tuple[list[int], list[int], list[int]]:
+    """Stops, arrivals and departures of run `trip` in `tt` (it must be in a pattern)."""
+    flat = tt.flat
+    p = int(flat.trip_pattern[trip])
+    row = int(flat.trip_row[trip] - flat.pat_trip_start[p])
+    return (
+        tt.pattern_stops[p].tolist(),
+        tt.pattern_arrivals[p][row].tolist(),
+        tt.pattern_departures[p][row].tolist(),
+    )
 
 
 def _place_point(place: Place, built: BuiltTimetable, near_stop: int | None) -> tuple[float, float]:

@@ -31,7 +31,8 @@ from routing.algorithms.raptor import (
 from routing.algorithms.timetable import Timetable
 from routing.footpaths import haversine_m_array
 from routing.planner.convert import Converter
-from routing.planner.types import Place, PlannedJourney, PlanRequest, StopPlace
+from routing.planner.realtime import LiveTimetables, LiveView
+from routing.planner.types import Place, PlannedJourney, PlanRequest, PlanResult, StopPlace
 from routing.timetable_cache import BuiltTimetable, TimetableCache
 
 ARRIVE_BY_WINDOW_S = 3 * 3600  # how long before the arrival an arrive-by journey may leave
@@ -42,13 +43,31 @@ def plan(
     request: PlanRequest,
     *,
     cache: TimetableCache | None = None,
+    live: LiveTimetables | None = None,
     timezone: str | None = None,
 ) -> list[PlannedJourney]:
     """Pareto-optimal itineraries (arrival or departure time, transfers) for `request`.
 
+    `plan_live` with the same arguments, without the real-time status.
+    """
+    return plan_live(session, request, cache=cache, live=live, timezone=timezone).journeys
+
+
+def plan_live(
+    session: Session,
+    request: PlanRequest,
+    *,
+    cache: TimetableCache | None = None,
+    live: LiveTimetables | None = None,
+    timezone: str | None = None,
+) -> PlanResult:
+    """Pareto-optimal itineraries (arrival or departure time, transfers) for `request`.
+
     `timezone` is the area's (default: the settings'); the service day is the local date of
-    ``request.when`` there. Raises StopNotFound for a stop reference not in the current feeds;
-    returns [] when no stop is within reach or nothing connects. Sorted by departure, arrival.
+    ``request.when`` there. With `live`, journeys ride the timetable as real-time updates
+    leave it (delays, cancellations, skipped stops); without it, the schedule. Raises
+    StopNotFound for a stop reference not in the current feeds; no journeys when no stop is
+    within reach or nothing connects. Sorted by departure, arrival.
     """
     if timezone is None:
         from mobility.settings import get_settings
@@ -67,11 +86,12 @@ def plan(
         max_transfer_walk_m=request.max_transfer_walk_m,
         walk_speed_mps=request.walk_speed_mps,
     )
-    tt = built.timetable
+    view = live.view(session, built, versions, area) if live else LiveView(built.timetable)
+    tt = view.timetable
     sources = _resolve(built, request.origin, request)
     targets = _resolve(built, request.destination, request)
     if not sources or not targets:
-        return []
+        return PlanResult([], view.status)
     params = RaptorParams(
         max_transfers=request.max_transfers,
         min_transfer_s=request.min_transfer_s,
@@ -87,8 +107,8 @@ def plan(
         journeys = raptor_range(tt, sources, targets, t, t + request.window_min * 60, params)
     else:
         journeys = raptor(tt, sources, targets, t, params).journeys
-    out = Converter(session, built, versions, area, request).convert(journeys)
-    return sorted(out, key=lambda j: (j.departure, j.arrival, j.transfers))
+    out = Converter(session, built, view, versions, area, request).convert(journeys)
+    return PlanResult(sorted(out, key=lambda j: (j.departure, j.arrival, j.transfers)), view.status)
 
 
 def _resolve(built: BuiltTimetable, place: Place, request: PlanRequest) -> list[tuple[int, int]]:

@@ -82,12 +82,16 @@ class PlanRequest:
 
 @dataclass(frozen=True)
 class StopCall:
-    """A stop of a leg, with the scheduled times there (None where it does not apply)."""
+    """A stop of a leg, with the scheduled times there (None where it does not apply) and the
+    real-time ones when the trip has live data."""
 
     ref: str
     name: str
     arrival: datetime | None
     departure: datetime | None
+    realtime_arrival: datetime | None = None
+    realtime_departure: datetime | None = None
+    skipped: bool = False  # the trip no longer stops here today
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,7 @@ class PlannedLeg:
     mode: str  # "walk" or the GTFS route type as a word
     from_stop: StopCall | None
     to_stop: StopCall | None
-    departure: datetime
+    departure: datetime  # expected: real-time when the trip has live data, else scheduled
     arrival: datetime
     feed: str | None = None
     route_id: str | None = None
@@ -108,6 +112,9 @@ class PlannedLeg:
     agency_id: str | None = None
     intermediate: tuple[StopCall, ...] = ()
     geometry: tuple[tuple[float, float], ...] = ()  # (lat, lon) points
+    scheduled_departure: datetime | None = None  # rides only
+    scheduled_arrival: datetime | None = None
+    realtime: bool = False  # the times come from live data
 
 
 @dataclass(frozen=True)
@@ -123,3 +130,13 @@ class PlannedJourney:
     def duration_s(self) -> int:
         """Seconds from leaving the origin to reaching the destination."""
         return int((self.arrival - self.departure).total_seconds())
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """The itineraries, and whether they rode on live data ("live"), the schedule alone
+    ("schedule": no real-time source) or the schedule because live data was unreadable
+    ("unavailable")."""
+
+    journeys: list[PlannedJourney]
+    realtime: str = "schedule"

@@ -9,7 +9,6 @@ Tuesday 2024-03-05, Europe/Rome.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -81,14 +80,6 @@ FEED_B: dict[str, str] = {
 }
 
 A1, A2, A3 = StopPlace("a:A1"), StopPlace("a:A2"), StopPlace("a:A3")
-
-
-@pytest.fixture
-def session(engine: Engine, tmp_path: Path) -> Iterator[Session]:
-    import_feed(engine, write_feed(tmp_path / "a", FEED_A), "a")
-    import_feed(engine, write_feed(tmp_path / "b", FEED_B), "b")
-    with Session(engine) as opened:
-        yield opened
 
 
 def at(h: int, m: int = 0, s: int = 0, day: date = TUESDAY) -> datetime:

@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from gtfs.importer import import_feed
+from gtfs.realtime.service import ingest
 from mobility.db import get_engine
+from mobility.redis_client import get_redis
 from services.app import create_app
 from tests.gtfs.feeds import GOOD, write_feed
+from tests.gtfs_realtime.factories import FeedBuilder, stop
 
 WEEKDAY = "2024-03-05"  # a Tuesday inside calendar WD of the hand-written feed
 
@@ -78,4 +82,27 @@ def test_nothing_in_walking_reach_gives_no_journey(client: TestClient) -> None:
         "/v1/journeys", params={"from": "43.9,9.5", "to": "ctl:S3", "date": WEEKDAY}
     )
     assert response.status_code == 200
-    assert response.json() == {"journeys": []}
+    assert response.json() == {"journeys": [], "realtime": "live"}
+
+
+def test_live_delays_reach_the_answer(client: TestClient) -> None:
+    """A TripUpdate stored by the real-time poller shows in the next answer: the ride's
+    expected times next to the scheduled ones."""
+    feed = FeedBuilder(timestamp=1_709_621_000).trip(
+        "T1", start_date=WEEKDAY.replace("-", ""), stops=[stop(stop_id="S3", arrival_delay=240)]
+    )
+    with Session(get_engine()) as session:
+        ingest(feed.message.SerializeToString(), "ctl", session, get_redis())
+        session.commit()
+    response = client.get(
+        "/v1/journeys",
+        params={"from": "ctl:S1", "to": "ctl:S3", "date": WEEKDAY, "time": "07:55:00"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["realtime"] == "live"
+    (ride,) = [leg for leg in body["journeys"][0]["legs"] if leg["mode"] != "walk"]
+    assert ride["realtime"] is True
+    assert ride["scheduled_arrival"].startswith(f"{WEEKDAY}T08:30:00")
+    assert ride["arrival"].startswith(f"{WEEKDAY}T08:34:00")
+    assert ride["to_stop"]["realtime_arrival"].startswith(f"{WEEKDAY}T08:34:00")
