@@ -85,9 +85,7 @@ def run_rounds(
     improved_list = np.empty(n_stops, dtype=np.int64)
     pat_first = np.full(n_pat, -1, dtype=np.int64)
     pat_list = np.empty(n_pat, dtype=np.int64)
-    queue = np.empty(max(block_next.shape[0], 1), dtype=np.int64)
     dest_row = np.full(n_pat if has_blocks else 0, -1, dtype=np.int64)
-    dest_from = np.full(n_pat if has_blocks else 0, -1, dtype=np.int64)
     dest_list = np.empty(n_pat if has_blocks else 0, dtype=np.int64)
     for k in range(n_rounds + 1):
         tgt_new[k] = 0
@@ -137,7 +135,7 @@ def run_rounds(
                     pat_first[p] = i
         n_marked = 0
         n_improved = 0
-        n_queue = 0
+        n_dest = 0
 
         for q in range(n_pl):
             p = pat_list[q]
@@ -196,51 +194,46 @@ def run_rounds(
                 if lo < end:
                     cur = lo
                     cur_bpos = i
-            # Stay seated: every trip of the pattern from `cur` on can be ridden to the end (flags
-            # are shared and times never decrease down the rows); into each pattern its blocks
-            # continue as, follow the earliest continuation (the others arrive later there).
+            # Stay seated: every trip of the pattern from `cur` on can be ridden to its end (flags
+            # are shared and times never decrease down the rows), then on along its block: follow
+            # every such chain (a step per trip, each trip once per round), and keep per pattern
+            # the earliest trip reached, the only one whose stops need scanning (it dominates the
+            # others there), in `dest_row`.
             if has_blocks and cur >= 0:
-                n_dest = 0
                 for r in range(cur, r1):
                     t = row_trip[r]
+                    if not trip_ok[t]:
+                        continue
+                    prev = t
+                    end_arr = arr[st0 + (r - r0) * length + length - 1]
                     t2 = block_next[t]
-                    if t2 < 0 or not trip_ok[t] or not trip_ok[t2] or trip_row[t2] < 0:
-                        continue
-                    p2 = trip_pattern[t2]
-                    first = dep[
-                        pat_st_start[p2]
-                        + (trip_row[t2] - pat_trip_start[p2])
-                        * (pat_stop_start[p2 + 1] - pat_stop_start[p2])
-                    ]
-                    if first < arr[st0 + (r - r0) * length + length - 1] or first >= tgt_best[k]:
-                        continue
-                    if dest_row[p2] < 0:
-                        dest_list[n_dest] = p2
-                        n_dest += 1
-                        dest_row[p2] = trip_row[t2]
-                        dest_from[p2] = t
-                    elif trip_row[t2] < dest_row[p2]:
-                        dest_row[p2] = trip_row[t2]
-                        dest_from[p2] = t
-                for d in range(n_dest):
-                    p2 = dest_list[d]
-                    t2 = row_trip[dest_row[p2]]
-                    t = dest_from[p2]
-                    dest_row[p2] = -1
-                    if cont_seen[t2] != stamp * 64 + k:
+                    while t2 >= 0 and trip_ok[t2] and trip_row[t2] >= 0:
+                        if cont_seen[t2] == stamp * 64 + k:
+                            break  # reached already this round, and its chain followed
+                        p2 = trip_pattern[t2]
+                        len2 = pat_stop_start[p2 + 1] - pat_stop_start[p2]
+                        base2 = pat_st_start[p2] + (trip_row[t2] - pat_trip_start[p2]) * len2
+                        if dep[base2] < end_arr or dep[base2] >= tgt_best[k]:
+                            break
                         cont_seen[t2] = stamp * 64 + k
-                        cont_prev[k, t2] = t
-                        cont_bpos[k, t2] = cur_bpos
+                        cont_prev[k, t2] = prev
+                        cont_bpos[k, t2] = cur_bpos if prev == t else -1
                         cont_bround[k, t2] = k - 1
-                        queue[n_queue] = t2
-                        n_queue += 1
+                        if dest_row[p2] < 0:
+                            dest_list[n_dest] = p2
+                            n_dest += 1
+                            dest_row[p2] = trip_row[t2]
+                        elif trip_row[t2] < dest_row[p2]:
+                            dest_row[p2] = trip_row[t2]
+                        prev = t2
+                        end_arr = arr[base2 + len2 - 1]
+                        t2 = block_next[t2]
 
-        # Continuation rides of round k (a chain of blocks is one ride).
-        qh = 0
-        while qh < n_queue:
-            t = queue[qh]
-            qh += 1
-            p = trip_pattern[t]
+        # Continuation rides of round k: the earliest trip reached in each pattern.
+        for d in range(n_dest):
+            p = dest_list[d]
+            t = row_trip[dest_row[p]]
+            dest_row[p] = -1
             s0 = pat_stop_start[p]
             length = pat_stop_start[p + 1] - s0
             base = pat_st_start[p] + (trip_row[t] - pat_trip_start[p]) * length
@@ -263,21 +256,6 @@ def run_rounds(
                             tgt_best[k] = a + egress[s]
                             tgt_stop[k] = s
                             tgt_new[k] = 1
-            t2 = block_next[t]
-            if t2 >= 0 and trip_ok[t2] and trip_row[t2] >= 0 and cont_seen[t2] != stamp * 64 + k:
-                p2 = trip_pattern[t2]
-                first = dep[
-                    pat_st_start[p2]
-                    + (trip_row[t2] - pat_trip_start[p2])
-                    * (pat_stop_start[p2 + 1] - pat_stop_start[p2])
-                ]
-                if arr[base + length - 1] <= first < tgt_best[k] and n_queue < queue.shape[0]:
-                    cont_seen[t2] = stamp * 64 + k
-                    cont_prev[k, t2] = t
-                    cont_bpos[k, t2] = -1
-                    cont_bround[k, t2] = k - 1
-                    queue[n_queue] = t2
-                    n_queue += 1
 
         # Changes: at the same stop after min_transfer_s, or along a footpath.
         bound = tgt_best[k]

@@ -17,10 +17,9 @@ The journey model, shared with the brute-force `reference` used by the tests:
   stops (to board, alight or walk to) and accessible trips are used;
 - staying seated when the vehicle continues as the next trip of its block (leaving no earlier
   than the previous trip arrives) costs no change time and is not a transfer. Every trip of a
-  pattern one can catch is followed into its continuation, keeping per continuing pattern the
-  earliest (exact for one continuation). Limitation: a chain of two or more continuations is
-  followed only from that earliest trip, so when later trips of the same pattern continue
-  further to other places, such answers may be later than the true optimum (never infeasible).
+  pattern one can catch is followed along its whole chain of continuations (a step per trip);
+  only the earliest trip reached in each pattern has its stops scanned, since it arrives no
+  later than the others anywhere on the pattern.
 
 A journey with no trip at all (walking only) is not a RAPTOR answer; the caller compares it.
 """

@@ -5,8 +5,7 @@ pruning play no part). States are "ready to board at stop s having ridden k trip
 t at position i having ridden k trips"; every move (board, ride on, alight and change at the
 stop or walk a footpath, stay seated into the block's next trip) never goes back in time, so a
 Dijkstra on time gives the earliest arrival for each number of trips. The journey model is the
-one of `routing.algorithms.raptor` (see its module docstring), except that staying seated is
-followed from every trip, not only the earliest of a pattern.
+one of `routing.algorithms.raptor` (see its module docstring).
 """
 
 from __future__ import annotations

@@ -135,6 +135,27 @@ def test_block_continuation_stays_seated() -> None:
         _feasible(tt, res, [(0, 0)], [(2, 0)], params)
 
 
+def test_chains_of_block_continuations_are_followed_from_every_trip() -> None:
+    """Runs a and b of one line continue as c and d of another, which continue to different
+    places (c to 3, d to 4): reaching 4 seated means boarding b, though a is earlier."""
+    trips = [
+        trip("a", [0, 1], [100, 200], block_next=2),
+        trip("b", [0, 1], [300, 400], block_next=3),
+        trip("c", [1, 2], [250, 350], block_next=4),
+        trip("d", [1, 2], [450, 550], block_next=5),
+        trip("e", [2, 3], [400, 500]),
+        trip("f", [2, 4], [600, 700]),
+    ]
+    tt = build_timetable(stops(5), trips)
+    params = RaptorParams(max_transfers=0)
+    res = raptor(tt, [(0, 0)], [(4, 0)], 0, params)
+    (j,) = res.journeys
+    assert (j.arrival, j.transfers) == (700, 0)
+    assert [(r.trip, r.stay_seated) for r in j.trip_legs] == [(1, False), (3, True), (5, True)]
+    _feasible(tt, res, [(0, 0)], [(4, 0)], params)
+    assert raptor(tt, [(0, 0)], [(3, 0)], 0, params).earliest.arrival == 500  # via a, c, e
+
+
 def test_block_continuation_leaving_too_early_is_not_followed() -> None:
     """A block's next trip leaving before the previous one arrives is no continuation."""
     tt = build_timetable(

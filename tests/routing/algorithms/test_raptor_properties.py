@@ -57,18 +57,14 @@ def test_single_block_continuations_match_reference(case: Case) -> None:
         assert errors == []
 
 
-@SETTINGS
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(blocks="chains"))
-def test_block_continuations_are_feasible_and_never_beat_reference(case: Case) -> None:
-    """With stay-seated blocks, journeys are feasible and never earlier than the true optimum."""
+def test_chains_of_block_continuations_match_reference(case: Case) -> None:
+    """With stay-seated chains of any length, arrivals equal the brute force's exactly."""
     res = raptor(case.tt, case.sources, case.targets, case.departure, case.params)
     k_max = case.params.max_transfers + 1
     expected = earliest_arrivals(case.tt, case.sources, case.targets, case.departure, case.params)
-    got = best_by_trips(res.journeys, k_max)
-    for g, e in zip(got, expected, strict=True):
-        if g is not None:
-            assert e is not None
-            assert g >= e
+    assert best_by_trips(res.journeys, k_max) == expected
     for j in res.journeys:
         assert (
             journey_errors(case.tt, j, case.sources, case.targets, case.departure, case.params)
