@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 
 from gtfs.errors import StopNotFound
 from gtfs.modes import mode_of
-from gtfs.repository import GtfsRepository
+from gtfs.repository import GtfsRepository, haversine_m
 from routing.algorithms.raptor import (
     Journey,
     RaptorParams,
+    WalkLeg,
     raptor,
     raptor_arrive_by,
     raptor_range,
@@ -32,7 +33,14 @@ from routing.algorithms.timetable import Timetable
 from routing.footpaths import haversine_m_array
 from routing.planner.convert import Converter
 from routing.planner.realtime import LiveTimetables, LiveView
-from routing.planner.types import Place, PlannedJourney, PlanRequest, PlanResult, StopPlace
+from routing.planner.types import (
+    Coordinates,
+    Place,
+    PlannedJourney,
+    PlanRequest,
+    PlanResult,
+    StopPlace,
+)
 from routing.timetable_cache import BuiltTimetable, TimetableCache
 
 ARRIVE_BY_WINDOW_S = 3 * 3600  # how long before the arrival an arrive-by journey may leave
@@ -88,27 +96,73 @@ def plan_live(
     )
     view = live.view(session, built, versions, area) if live else LiveView(built.timetable)
     tt = view.timetable
+    t = math.floor((request.when - tt.origin).total_seconds())
+    walk = _walk_only(built, request, t)
     sources = _resolve(built, request.origin, request)
     targets = _resolve(built, request.destination, request)
-    if not sources or not targets:
-        return PlanResult([], view.status)
+    journeys = _transit(tt, sources, targets, t, request) if sources and targets else ()
+    if walk is not None:
+        journeys = [walk, *(j for j in journeys if not _beaten_by_walking(j, walk, request))]
+    out = Converter(session, built, view, versions, area, request).convert(journeys)
+    return PlanResult(sorted(out, key=lambda j: (j.departure, j.arrival, j.transfers)), view.status)
+
+
+def _transit(
+    tt: Timetable,
+    sources: list[tuple[int, int]],
+    targets: list[tuple[int, int]],
+    t: int,
+    request: PlanRequest,
+) -> Sequence[Journey]:
+    """RAPTOR's answer: single departure, range, or arrive-by."""
     params = RaptorParams(
         max_transfers=request.max_transfers,
         min_transfer_s=request.min_transfer_s,
         wheelchair=request.wheelchair,
         route_types=_route_types(tt, request.modes),
     )
-    t = math.floor((request.when - tt.origin).total_seconds())
-    journeys: Sequence[Journey]
     if request.arrive_by:
         window = request.window_min * 60 or ARRIVE_BY_WINDOW_S
-        journeys = raptor_arrive_by(tt, sources, targets, t, window, params).journeys
-    elif request.window_min > 0:
-        journeys = raptor_range(tt, sources, targets, t, t + request.window_min * 60, params)
-    else:
-        journeys = raptor(tt, sources, targets, t, params).journeys
-    out = Converter(session, built, view, versions, area, request).convert(journeys)
-    return PlanResult(sorted(out, key=lambda j: (j.departure, j.arrival, j.transfers)), view.status)
+        return raptor_arrive_by(tt, sources, targets, t, window, params).journeys
+    if request.window_min > 0:
+        return raptor_range(tt, sources, targets, t, t + request.window_min * 60, params)
+    return raptor(tt, sources, targets, t, params).journeys
+
+
+def _point(built: BuiltTimetable, place: Place) -> tuple[float, float] | None:
+    """Where a place is (a stop: its coordinates; None when it has none)."""
+    if isinstance(place, Coordinates):
+        return (place.lat, place.lon)
+    i = built.stop_index.get(place.ref)
+    if i is None:
+        return None
+    lat, lon = float(built.timetable.stop_lat[i]), float(built.timetable.stop_lon[i])
+    return None if math.isnan(lat) or math.isnan(lon) else (lat, lon)
+
+
+def _walk_only(built: BuiltTimetable, request: PlanRequest, t: int) -> Journey | None:
+    """Walking all the way, when the places are within `max_walk_m` of each other: leaving at
+    `t` (arrive-by: arriving at `t`)."""
+    start, end = _point(built, request.origin), _point(built, request.destination)
+    if start is None or end is None:
+        return None
+    metres = haversine_m(*start, *end)
+    if metres > request.max_walk_m:
+        return None
+    seconds = math.ceil(metres / request.walk_speed_mps)
+    leave = t - seconds if request.arrive_by else t
+    return Journey(leave, leave + seconds, 0, (WalkLeg(None, None, leave, leave + seconds),))
+
+
+def _beaten_by_walking(journey: Journey, walk: Journey, request: PlanRequest) -> bool:
+    """Whether walking is at least as good on the query's criteria (it has no transfer): it
+    arrives no later (arrive-by: leaves no earlier); in a range, walking from the journey's own
+    departure takes no longer."""
+    if request.arrive_by:
+        return journey.departure <= walk.departure
+    if request.window_min > 0:
+        return journey.arrival - journey.departure >= walk.arrival - walk.departure
+    return journey.arrival >= walk.arrival
 
 
 def _resolve(built: BuiltTimetable, place: Place, request: PlanRequest) -> list[tuple[int, int]]:

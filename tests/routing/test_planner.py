@@ -261,3 +261,41 @@ def test_request_validates_itself(change: dict[str, object], message: str) -> No
     good = PlanRequest(origin=A1, destination=A2, when=at(8))
     with pytest.raises(ValueError, match=message):
         replace(good, **change)  # type: ignore[arg-type]
+
+
+def test_walking_all_the_way_when_it_is_fastest(session: Session) -> None:
+    """A3 to b:Q1 is 86 m: walking, and nothing else (no ride gets there sooner)."""
+    (journey,) = ask(session, origin=A3, destination=StopPlace("b:Q1"))
+    (leg,) = journey.legs
+    seconds = walk_s(44.42, 8.9, 44.4203, 8.901)
+    assert (leg.mode, journey.transfers) == ("walk", 0)
+    assert (journey.departure, journey.arrival) == (at(7, 55), at(7, 55, seconds))
+    assert leg.geometry == ((44.42, 8.9), (44.4203, 8.901))
+
+
+def test_walking_is_offered_beside_faster_rides(session: Session) -> None:
+    """A1 to A2 (1,112 m) with max_walk_m 1,500: leaving at 07:59 the bus is faster, and the
+    walk stays as the itinerary with no ride; at 07:55 walking beats both bus and tram."""
+    late = ask(session, origin=A1, destination=A2, when=at(7, 59), max_walk_m=1500)
+    assert [(j.departure, [leg.mode for leg in j.legs]) for j in late] == [
+        (at(7, 59), ["walk"]),
+        (at(8), ["bus"]),
+    ]
+    early = ask(session, origin=A1, destination=A2, max_walk_m=1500)
+    assert [[leg.mode for leg in j.legs] for j in early] == [["walk"]]
+
+
+def test_walking_from_where_no_stop_is_in_reach(session: Session) -> None:
+    """Two points 300 m apart with no stop within 800 m: a walk, though no ride is possible;
+    with max_walk_m 0 nothing at all."""
+    origin, destination = Coordinates(44.0, 9.0), Coordinates(44.0027, 9.0)
+    (journey,) = ask(session, origin=origin, destination=destination)
+    assert [leg.mode for leg in journey.legs] == ["walk"]
+    assert ask(session, origin=origin, destination=destination, max_walk_m=0) == []
+
+
+def test_arrive_by_walking(session: Session) -> None:
+    """Arriving at b:Q1 from A3 by 09:00: leave on foot 86 m / 1.3 m/s before."""
+    (journey,) = ask(session, origin=A3, destination=StopPlace("b:Q1"), when=at(9), arrive_by=True)
+    assert journey.arrival == at(9)
+    assert [leg.mode for leg in journey.legs] == ["walk"]
