@@ -21,10 +21,12 @@ from mobility.errors import MobilityError
 from mobility.migrate import ensure_migrated
 from mobility.problems import install_problem_handlers
 from mobility.redis_client import get_redis
+from mobility.settings import get_settings
 from services.health import router as health_router
 from services.journeys_api import router as journeys_router
 from services.timing import ServerTimingMiddleware
 from services.wiring import install as install_wiring
+from services.worker import Worker
 from ticketing.accounts.api import router as accounts_router
 from ticketing.catalogue.api import router as catalogue_router
 from ticketing.clearing.api import router as clearing_router
@@ -62,7 +64,22 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     # Refuse to serve an un-migrated database: a clear message beats 500s on every request.
     ensure_migrated(get_engine())
     _rebuild_revocations()
+    worker = _embedded_worker()
     yield
+    if worker is not None:
+        worker.stop.set()
+
+
+def _embedded_worker() -> Worker | None:
+    """Without REDIS_URL the Redis substitute lives in this process, where a separate worker
+    process cannot reach it: the real-time feeds (REALTIME_FEEDS) are polled here instead."""
+    settings = get_settings()
+    if settings.redis_url or not settings.realtime_sources():
+        return None
+    worker = Worker.from_settings()
+    worker.start_in_thread()
+    log.info("embedded worker polling %d real-time feed(s) in the API process", len(worker.sources))
+    return worker
 
 
 def _rebuild_revocations() -> None:

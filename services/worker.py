@@ -44,10 +44,12 @@ class Worker:
         settings = get_settings()
         return cls(settings.realtime_sources(), settings.realtime_poll_s)
 
-    def run(self, *, once: bool = False) -> None:
+    def run(self, *, once: bool = False, handle_signals: bool = True) -> None:
+        """Rounds every `period_s` until stopped (SIGTERM/SIGINT when `handle_signals`, which
+        only the main thread may; `stop` otherwise)."""
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         install()
-        if not once:
+        if not once and handle_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: self.stop.set())
         log.info(
@@ -59,6 +61,15 @@ class Worker:
             if once or self.stop.wait(max(0.0, self.period_s - (time.monotonic() - started))):
                 break
         log.info("worker stopped")
+
+    def start_in_thread(self) -> threading.Thread:
+        """Run in a daemon thread of this process: the embedded default's Redis substitute
+        lives in the API process, so that is where real-time state must be written."""
+        thread = threading.Thread(
+            target=self.run, kwargs={"handle_signals": False}, name="mobility-worker", daemon=True
+        )
+        thread.start()
+        return thread
 
     def round(self) -> None:
         self.deliver_outbox()
