@@ -299,3 +299,13 @@ def test_arrive_by_walking(session: Session) -> None:
     (journey,) = ask(session, origin=A3, destination=StopPlace("b:Q1"), when=at(9), arrive_by=True)
     assert journey.arrival == at(9)
     assert [leg.mode for leg in journey.legs] == ["walk"]
+
+
+def test_transit_only_with_walking_switched_off(session: Session) -> None:
+    """Both walking limits and min_transfer_s 0: A1 -> b:Q2 needs the 86 m walk from A3 to Q1,
+    so nothing connects; A1 -> A3 still rides B1, and no walk is offered."""
+    off = {"max_walk_m": 0, "max_transfer_walk_m": 0, "min_transfer_s": 0}
+    assert ask(session, origin=A1, destination=StopPlace("b:Q2"), **off) == []
+    assert summary(ask(session, origin=A1, destination=A3, **off)) == [
+        (at(8), at(8, 20), 0, ["B1"])
+    ]
