@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
@@ -286,3 +287,26 @@ def test_garbage_is_malformed(ring: KeyRing) -> None:
     assert rejected("!!!.e30.AAAA", ring) == Reason.MALFORMED
     assert rejected("W10.e30.AAAA", ring) == Reason.MALFORMED  # header is a JSON list
     assert rejected("not a token", ring) == Reason.TRUNCATED
+
+
+def sign_raw(body: bytes, signing_key: SigningKey) -> str:
+    """A token whose payload segment is exactly `body`, signed by `signing_key`."""
+    head = b64url_encode(json.dumps({"alg": "EdDSA", "kid": "k1"}).encode())
+    signing_input = f"{head}.{b64url_encode(body)}"
+    algorithm = jwt.get_algorithm_by_name(signing_key.alg)
+    signature = algorithm.sign(signing_input.encode(), signing_key.private_key)
+    return f"{signing_input}.{b64url_encode(signature)}"
+
+
+def test_signed_payloads_that_are_not_one_json_object_are_malformed(
+    issued: Issued, ring: KeyRing, signing_key: SigningKey
+) -> None:
+    """A well-signed payload that is not JSON, is a JSON list, or names a claim twice (which
+    parsers resolve differently: the gate and the issuer could read different passes) is
+    MALFORMED; a signed payload missing a registered claim is BAD_CLAIMS."""
+    text = json.dumps(issued.payload())
+    twice = text[:-1] + ', "zn": ["*"]}'
+    for body in (b"not json", b"[1, 2]", twice.encode()):
+        assert rejected(sign_raw(body, signing_key), ring) == Reason.MALFORMED
+    without_iss = json.dumps(with_claims(issued, iss=None)).encode()
+    assert rejected(sign_raw(without_iss, signing_key), ring) == Reason.BAD_CLAIMS
