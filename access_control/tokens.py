@@ -309,7 +309,7 @@ def _payload(raw: bytes, *, audience: str, issuer: str) -> dict[str, Any]:
         raise TokenRejected(Reason.MALFORMED, "payload is not JSON") from exc
     if not isinstance(payload, dict):
         raise TokenRejected(Reason.MALFORMED, "payload is not an object")
-    if missing := [name for name in REGISTERED if name not in payload]:
+    if missing := [name for name in REGISTERED if payload.get(name) is None]:  # null = absent
         raise TokenRejected(Reason.BAD_CLAIMS, f"missing claims {missing}")
     if payload["iss"] != issuer:
         raise TokenRejected(Reason.WRONG_ISSUER, "issuer is not the expected one")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -64,22 +65,26 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     # Refuse to serve an un-migrated database: a clear message beats 500s on every request.
     ensure_migrated(get_engine())
     _rebuild_revocations()
-    worker = _embedded_worker()
+    poller = _embedded_poller()
     yield
-    if worker is not None:
+    if poller is not None:
+        worker, thread = poller
         worker.stop.set()
+        thread.join(timeout=10)
 
 
-def _embedded_worker() -> Worker | None:
+def _embedded_poller() -> tuple[Worker, threading.Thread] | None:
     """Without REDIS_URL the Redis substitute lives in this process, where a separate worker
-    process cannot reach it: the real-time feeds (REALTIME_FEEDS) are polled here instead."""
+    process cannot reach it: the real-time feeds (REALTIME_FEEDS) are polled here instead.
+    Only that: payments and the outbox stay with `mobility worker`, one of them however many
+    API processes run."""
     settings = get_settings()
     if settings.redis_url or not settings.realtime_sources():
         return None
-    worker = Worker.from_settings()
-    worker.start_in_thread()
-    log.info("embedded worker polling %d real-time feed(s) in the API process", len(worker.sources))
-    return worker
+    worker = Worker(settings.realtime_sources(), settings.realtime_poll_s, realtime_only=True)
+    thread = worker.start_in_thread()
+    log.info("polling %d real-time feed(s) in the API process", len(worker.sources))
+    return worker, thread
 
 
 def _rebuild_revocations() -> None:

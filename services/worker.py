@@ -35,6 +35,7 @@ RECONCILE_EVERY_S = 600.0
 class Worker:
     sources: list[tuple[str, str]]
     period_s: float
+    realtime_only: bool = False  # poll and prune real-time state, nothing else
     stop: threading.Event = field(default_factory=threading.Event)
     _last_prune: float = 0.0
     _last_reconcile: float = 0.0
@@ -57,14 +58,16 @@ class Worker:
         )
         while True:
             started = time.monotonic()
-            self.round()
+            try:
+                self.round()
+            except Exception:  # a failed round must not end the loop: the next may succeed
+                log.exception("worker round failed")
             if once or self.stop.wait(max(0.0, self.period_s - (time.monotonic() - started))):
                 break
         log.info("worker stopped")
 
     def start_in_thread(self) -> threading.Thread:
-        """Run in a daemon thread of this process: the embedded default's Redis substitute
-        lives in the API process, so that is where real-time state must be written."""
+        """Run in a daemon thread of this process (stop with `stop.set()`, then join)."""
         thread = threading.Thread(
             target=self.run, kwargs={"handle_signals": False}, name="mobility-worker", daemon=True
         )
@@ -72,7 +75,8 @@ class Worker:
         return thread
 
     def round(self) -> None:
-        self.deliver_outbox()
+        if not self.realtime_only:
+            self.deliver_outbox()
         for feed_id, url in self.sources:
             try:
                 log.info(summary_line(feed_id, ingest_source(url, feed_id)))
@@ -84,7 +88,7 @@ class Worker:
                 log.info("pruned %d stale real-time record(s)", prune_stale_state())
             except MobilityError as exc:
                 log.warning("prune failed: %s", exc.detail)
-        if time.monotonic() - self._last_reconcile >= RECONCILE_EVERY_S:
+        if not self.realtime_only and time.monotonic() - self._last_reconcile >= RECONCILE_EVERY_S:
             self._last_reconcile = time.monotonic()
             self.reconcile()
 

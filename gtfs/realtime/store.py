@@ -143,23 +143,24 @@ def _attempt(
         # WATCH came first, so a write between this read and EXEC aborts the transaction.
         reader = client.pipeline(transaction=False)
         for key in (*keys.values(), *others.values()):
-            reader.hmget(key, "ts", "fts")
-        versions = [_version(raw) for raw in reader.execute()]
-        stored = dict(zip((*keys, *others), versions, strict=True))
+            reader.hmget(key, "ts", "fts", "d")
+        raws = reader.execute()
+        stored = dict(zip((*keys, *others), (_version(raw) for raw in raws), strict=True))
+        records = dict(zip(keys, (raw[2] for raw in raws), strict=False))
         result = RedisWrite()
+        changed = False
         tx.multi()
         for member, item in items.items():
             current = stored[member]
             if current is not None and item.version < current:
                 result.stale.add(member)
                 continue
+            encoded = codec.dumps(item.record)
+            # A producer repeating the same state (every poll) refreshes it without a change.
+            changed = changed or _text(records[member] or b"") != _text(encoded)
             tx.hset(
                 keys[member],
-                mapping={
-                    "d": codec.dumps(item.record),
-                    "ts": item.observed_at,
-                    "fts": item.feed_timestamp,
-                },
+                mapping={"d": encoded, "ts": item.observed_at, "fts": item.feed_timestamp},
             )
             tx.expire(keys[member], layout.ttl_s)
             tx.zadd(index, {member: now + layout.ttl_s})
@@ -172,7 +173,7 @@ def _attempt(
                 result.purged += current is not None
         tx.zremrangebyscore(index, "-inf", f"({now}")  # members whose hashes have expired
         tx.expire(index, layout.ttl_s)
-        if result.written or result.purged:
+        if changed or result.purged:
             tx.incr(layout.generation_key(kind, feed_id))
         tx.execute()
     return result

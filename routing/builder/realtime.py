@@ -27,6 +27,8 @@ from numpy.typing import NDArray
 from routing.algorithms.timetable import Timetable
 from routing.builder.patterns import Patterns, fifo_parts
 
+_INT32_MAX = 2**31 - 1  # the axis is int32 seconds; INF is this value
+
 
 @dataclass(frozen=True)
 class TripChange:
@@ -39,12 +41,24 @@ class TripChange:
     skipped: NDArray[np.bool_] | None = None  # True where the run no longer stops
     canceled: bool = False
 
+    @property
+    def confirms_schedule(self) -> bool:
+        """Live data that leaves the run as planned (on time)."""
+        return (
+            not self.canceled
+            and self.arrivals is None
+            and self.departures is None
+            and (self.skipped is None)
+        )
+
 
 def apply_changes(tt: Timetable, changes: Sequence[TripChange]) -> Timetable:
     """`tt` with `changes` applied (see the module docstring); `tt` itself is not modified.
 
-    Raises ValueError for a trip that is in no pattern or arrays of the wrong length.
+    Raises ValueError for a trip that is in no pattern, arrays of the wrong length, or times
+    off the int32 axis. Changes that confirm the schedule change nothing.
     """
+    changes = [c for c in changes if not c.confirms_schedule]
     if not changes:
         return tt
     flat = tt.flat
@@ -121,6 +135,8 @@ def _times(tt: Timetable, p: int, row: int, change: TripChange) -> tuple[NDArray
     if change.departures is not None:
         dep = np.asarray(change.departures, dtype=np.int64)
     pairs = np.maximum.accumulate(np.column_stack((arr, dep)).ravel()).reshape(-1, 2)
+    if pairs.size and (pairs.min() < 0 or pairs.max() >= _INT32_MAX):
+        raise ValueError(f"trip {change.trip}: times outside the timetable's axis")
     return pairs[:, 0], pairs[:, 1]
 
 

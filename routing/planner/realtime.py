@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from gtfs.models import FeedVersion
 from gtfs.realtime import store
 from gtfs.realtime.errors import RealtimeStoreUnavailable
-from gtfs.realtime.propagate import TripRealtime, apply_trip_update
+from gtfs.realtime.propagate import RealtimeStopTime, TripRealtime, apply_trip_update
 from gtfs.realtime.records import TripUpdate
 from gtfs.repository import GtfsRepository
 from gtfs.service_days import service_day_origin
@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 Status = Literal["schedule", "live", "unavailable"]
 REFRESH_S = 30.0
+MAX_DELAY_S = 12 * 3600  # a larger delay (or a far-off time) is a producer's error, not a delay
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,18 @@ class LiveView:
 
 @dataclass
 class _Entry:
+    """A derived view, without a reference to the timetable it is keyed by (the weak key must
+    be free to go when the timetable cache drops it): the changed timetable, or None when
+    nothing changed it."""
+
     generations: tuple[int, ...]
     derived_at: float
-    view: LiveView
+    changes: Mapping[int, TripChange]
+    timetable: Timetable | None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def view(self, base: Timetable) -> LiveView:
+        return LiveView(self.timetable or base, self.changes, "live")
 
 
 class LiveTimetables:
@@ -95,7 +105,10 @@ class LiveTimetables:
         self.layout = layout
         self.derivations = 0  # views derived since creation (for tests and metrics)
         self._views: weakref.WeakKeyDictionary[Timetable, _Entry] = weakref.WeakKeyDictionary()
-        self._lock = threading.Lock()
+        self._locks: weakref.WeakKeyDictionary[Timetable, threading.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._lock = threading.Lock()  # guards the two dictionaries only
 
     def view(
         self,
@@ -107,27 +120,45 @@ class LiveTimetables:
         """The live view of `built` (read from the feeds' `versions`; `area` is the time zone
         of feeds that name none)."""
         feeds = [f for f, _ in built.versions]
+        base = built.timetable
         try:
             client, layout = self.client(), self.layout()
             generations = store.generations(client, feeds, layout=layout)
-            with self._lock:
-                entry = self._views.get(built.timetable)
+            entry = self._entry(base)
+            if entry is not None and self._fresh(entry, generations):
+                return entry.view(base)
+            # One derivation per timetable at a time; requests on other timetables go on.
+            with self._timetable_lock(base):
+                entry = self._entry(base)
                 if entry is not None and self._fresh(entry, generations):
-                    return entry.view
-                view = self._derive(session, built, versions, area, client, layout)
-                self._views[built.timetable] = _Entry(generations, time.monotonic(), view)
-                self.derivations += 1
-                return view
+                    return entry.view(base)
+                changes = self._changes(session, built, versions, area, client, layout)
+                changed = apply_changes(base, list(changes.values()))
+                entry = _Entry(
+                    generations, time.monotonic(), changes, None if changed is base else changed
+                )
+                with self._lock:
+                    self._views[base] = entry
+                    self.derivations += 1
+                return entry.view(base)
         except RealtimeStoreUnavailable as exc:
             log.warning("planning on the schedule: real-time state unreadable (%s)", exc)
-            return LiveView(built.timetable, status="unavailable")
+            return LiveView(base, status="unavailable")
+
+    def _entry(self, base: Timetable) -> _Entry | None:
+        with self._lock:
+            return self._views.get(base)
+
+    def _timetable_lock(self, base: Timetable) -> threading.Lock:
+        with self._lock:
+            return self._locks.setdefault(base, threading.Lock())
 
     def _fresh(self, entry: _Entry, generations: tuple[int, ...]) -> bool:
         if entry.generations != generations:
             return False
-        return not entry.view.changes or time.monotonic() - entry.derived_at < self.refresh_s
+        return not entry.changes or time.monotonic() - entry.derived_at < self.refresh_s
 
-    def _derive(
+    def _changes(
         self,
         session: Session,
         built: BuiltTimetable,
@@ -135,15 +166,14 @@ class LiveTimetables:
         area: ZoneInfo,
         client: redis.Redis,
         layout: store.RedisLayout,
-    ) -> LiveView:
+    ) -> dict[int, TripChange]:
         changes: dict[int, TripChange] = {}
         for feed, _ in built.versions:
             if feed not in versions or not store.has_live_trip_updates(client, feed, layout=layout):
                 continue
             updates = store.get_feed_trip_updates(client, feed, layout=layout)
             changes.update(trip_changes(session, built, versions[feed], updates, area))
-        timetable = apply_changes(built.timetable, list(changes.values()))
-        return LiveView(timetable, changes, "live")
+        return changes
 
 
 def trip_changes(
@@ -164,6 +194,7 @@ def trip_changes(
         version.id, [trip_id for trip_id, _ in matched]
     )
     zone = ZoneInfo(version.timezone) if version.timezone else area
+    origin_s = int(built.timetable.origin.timestamp())
     out: dict[int, TripChange] = {}
     for (trip_id, day), trip in matched.items():
         trip_rt = apply_trip_update(
@@ -171,16 +202,19 @@ def trip_changes(
             updates[(trip_id, day)],
             service_day_origin=service_day_origin(day, zone),
         )
-        change = _change(built, feed, trip, trip_rt)
+        offset = service_day_origin(day, zone) - origin_s
+        change = _change(built, feed, trip, trip_rt, offset)
         if change is not None:
             out[trip] = change
     return out
 
 
 def _change(
-    built: BuiltTimetable, feed: str, trip: int, trip_rt: TripRealtime
+    built: BuiltTimetable, feed: str, trip: int, trip_rt: TripRealtime, offset: int
 ) -> TripChange | None:
-    """The run's new times and skipped positions; None when the update changes nothing."""
+    """The run's live times and skipped positions (`offset`: GTFS 00:00:00 of its service day
+    on the timetable's axis); a change with no times when the update confirms the schedule,
+    None when it is implausible (a delay beyond `MAX_DELAY_S`)."""
     if trip_rt.canceled:
         return TripChange(trip, canceled=True)
     tt = built.timetable
@@ -188,10 +222,13 @@ def _change(
     p = int(flat.trip_pattern[trip])
     row = int(flat.trip_row[trip] - flat.pat_trip_start[p])
     stops = tt.pattern_stops[p].tolist()
-    index = built.stop_index
-    arr_delay = np.zeros(len(stops), dtype=np.int64)
-    dep_delay = np.zeros(len(stops), dtype=np.int64)
+    planned_arr = tt.pattern_arrivals[p][row].astype(np.int64)
+    planned_dep = tt.pattern_departures[p][row].astype(np.int64)
+    arr, dep = planned_arr.copy(), planned_dep.copy()
+    known = np.zeros(len(stops), dtype=bool)
     skipped = np.zeros(len(stops), dtype=bool)
+    index = built.stop_index
+    derived: tuple[int, int] | None = None  # delays read off a non-timepoint's own time
     # The pattern holds the trip's stops that have a place on the map, in order: a subsequence
     # of its stop_times, which is what the real-time rows follow.
     position = 0
@@ -200,16 +237,55 @@ def _change(
             break
         if index.get(f"{feed}:{st.stop_id}") != stops[position]:
             continue
-        a = st.arrival_delay if st.arrival_delay is not None else st.departure_delay
-        d = st.departure_delay if st.departure_delay is not None else st.arrival_delay
-        arr_delay[position], dep_delay[position] = a or 0, d or 0
+        delays = _delays(st)
+        if delays is not None:
+            derived = None
+        elif st.source == "realtime" and (times := _times(st)) is not None:
+            # An untimed stop in the schedule: its predicted time against the builder's
+            # interpolated one, carried on like any delay.
+            derived = delays = (
+                offset + times[0] - int(planned_arr[position]),
+                offset + times[1] - int(planned_dep[position]),
+            )
+        elif derived is not None:
+            delays = derived
+        if delays is not None:
+            if max(abs(delays[0]), abs(delays[1])) > MAX_DELAY_S:
+                log.debug("ignoring an implausible delay of %s s on trip %d", delays, trip)
+                return None
+            arr[position] += delays[0]
+            dep[position] += delays[1]
+            known[position] = True
         skipped[position] = st.skipped
         position += 1
-    if not (arr_delay.any() or dep_delay.any() or skipped.any()):
-        return None
+    _early_before_first_prediction(arr, dep, known)
+    if np.array_equal(arr, planned_arr) and np.array_equal(dep, planned_dep) and not skipped.any():
+        return TripChange(trip)  # on time: live data, nothing to move
     return TripChange(
-        trip,
-        arrivals=tt.pattern_arrivals[p][row].astype(np.int64) + arr_delay,
-        departures=tt.pattern_departures[p][row].astype(np.int64) + dep_delay,
-        skipped=skipped if skipped.any() else None,
+        trip, arrivals=arr, departures=dep, skipped=skipped if skipped.any() else None
     )
+
+
+def _delays(st: RealtimeStopTime) -> tuple[int, int] | None:
+    """(arrival, departure) delay of a row, each standing in for the other; None if unknown."""
+    a = st.arrival_delay if st.arrival_delay is not None else st.departure_delay
+    d = st.departure_delay if st.departure_delay is not None else st.arrival_delay
+    return None if a is None or d is None else (a, d)
+
+
+def _times(st: RealtimeStopTime) -> tuple[int, int] | None:
+    """(arrival, departure) GTFS seconds predicted at a row, each standing in for the other."""
+    a = st.arrival_s if st.arrival_s is not None else st.departure_s
+    d = st.departure_s if st.departure_s is not None else st.arrival_s
+    return None if a is None or d is None else (a, d)
+
+
+def _early_before_first_prediction(arr: np.ndarray, dep: np.ndarray, known: np.ndarray) -> None:
+    """Stops before the first prediction keep their schedule, unless the vehicle is running
+    early: then no earlier stop can be later than the first predicted one (producers leave out
+    stops already passed; the forward order of `apply_changes` would otherwise drag the early
+    prediction up to the schedule of those stops)."""
+    first = int(np.argmax(known)) if known.any() else 0
+    for i in range(first - 1, -1, -1):
+        dep[i] = min(dep[i], arr[i + 1])
+        arr[i] = min(arr[i], dep[i])

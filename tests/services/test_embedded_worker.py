@@ -17,6 +17,7 @@ from mobility.db import reset_engine_cache
 from mobility.redis_client import reset_redis_cache
 from mobility.settings import get_settings
 from services.app import create_app
+from services.worker import Worker
 from tests.gtfs.feeds import GOOD, write_feed
 from tests.gtfs_realtime.factories import FeedBuilder, stop
 
@@ -66,3 +67,23 @@ def test_the_embedded_worker_feeds_the_planner(embedded: TestClient) -> None:
         leg = ride(embedded)
     assert leg["realtime"], f"no live data after {WAIT_S} s"
     assert leg["arrival"].startswith(f"{WEEKDAY}T08:37:00")
+
+
+def test_a_failing_round_does_not_end_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unexpected error in a round (the database restarting, say) is logged and the loop
+    goes on: an embedded poller thread would otherwise stop for good, silently."""
+    calls: list[str] = []
+
+    def broken(_url: str, feed_id: str) -> object:
+        calls.append(feed_id)
+        if len(calls) >= 2:
+            worker.stop.set()
+        raise RuntimeError("database restarting")
+
+    monkeypatch.setattr("services.worker.ingest_source", broken)
+    monkeypatch.setattr("services.worker.prune_stale_state", lambda: 0)
+    worker = Worker([("ctl", "unused")], 0.01, realtime_only=True)
+    thread = worker.start_in_thread()
+    thread.join(timeout=WAIT_S)
+    assert not thread.is_alive()
+    assert calls == ["ctl", "ctl"]
