@@ -113,9 +113,16 @@ def insert_or_ignore(
     first, and a concurrent duplicate waits for the first and then is ignored."""
     dialect = session.get_bind().dialect.name
     build = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = build(entity).values(**values).on_conflict_do_nothing(index_elements=list(keys))
-    result = session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    # RETURNING says whether a row went in: the row count cannot, as the ORM may add its own
+    # RETURNING of an autoincrement key, after which drivers report -1.
+    key = next(iter(entity.__table__.primary_key.columns))
+    statement = (
+        build(entity)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(keys))
+        .returning(key)
+    )
+    return session.execute(statement).first() is not None
 
 
 @contextmanager
