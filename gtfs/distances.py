@@ -26,9 +26,7 @@ class RideDistance:
     method: Method
 
 
-def _coordinates(
-    session: Session, version_id: int, stop_id: str
-) -> tuple[float, float] | None:
+def _coordinates(session: Session, version_id: int, stop_id: str) -> tuple[float, float] | None:
     row = session.execute(
         select(stops_t.c.stop_lat, stops_t.c.stop_lon).where(
             stops_t.c.feed_version_id == version_id, stops_t.c.stop_id == stop_id
@@ -39,9 +37,7 @@ def _coordinates(
     return float(row.stop_lat), float(row.stop_lon)
 
 
-def _shape_serving(
-    session: Session, version_id: int, from_stop: str, to_stop: str
-) -> str | None:
+def _shape_serving(session: Session, version_id: int, from_stop: str, to_stop: str) -> str | None:
     """The shape of a trip stopping at `from_stop` and later at `to_stop`, if any has one."""
     board, alight = aliased(stop_times_t), aliased(stop_times_t)
     row = session.execute(

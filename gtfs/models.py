@@ -80,9 +80,7 @@ class FeedVersion(Base):
     service_end: Mapped[date | None] = mapped_column(Date)
     row_counts: Mapped[str] = mapped_column(Text, default="{}")  # JSON: file -> rows
     notices: Mapped[str] = mapped_column(Text, default="{}")  # JSON: validation summary
-    imported_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), server_default=func.now()
-    )
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 

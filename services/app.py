@@ -23,6 +23,8 @@ from mobility.migrate import ensure_migrated
 from mobility.problems import install_problem_handlers
 from mobility.redis_client import get_redis
 from mobility.settings import get_settings
+from mobility.traffic.api import router as traffic_router
+from mobility.traffic.counts.api import router as traffic_counts_router
 from services.health import router as health_router
 from services.journeys_api import router as journeys_router
 from services.timing import ServerTimingMiddleware
@@ -124,6 +126,8 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         payments_router,
         ledger_router,
         clearing_router,
+        traffic_router,
+        traffic_counts_router,
     ):
         app.include_router(router, prefix="/v1")
 

@@ -24,6 +24,7 @@ from mobility.errors import MobilityError
 from services.cli_auth import app as auth_app
 from services.cli_gate import app as gate_app
 from services.cli_ticketing import app as ticketing_app
+from services.cli_traffic import traffic_app
 
 if TYPE_CHECKING:
     from access_control.keys import KeyRing
@@ -40,6 +41,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(gate_app, name="gate")
 app.add_typer(auth_app, name="auth")
 app.add_typer(ticketing_app, name="ticketing")
+app.add_typer(traffic_app, name="traffic")
 err = Console(stderr=True)
 
 

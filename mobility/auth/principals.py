@@ -28,6 +28,10 @@ class Scope(StrEnum):
     PASSES_READ = "passes:read"
     PASSES_ISSUE = "passes:issue"
     SCENARIOS_RUN = "scenarios:run"
+    TRAFFIC_READ = "traffic:read"
+    TRAFFIC_MANAGE = "traffic:manage"
+    # Detectors and count systems pushing observations (POST /v1/traffic/counts).
+    TRAFFIC_COUNTS_WRITE = "traffic:counts:write"
     FEEDS_IMPORT = "feeds:import"
     FREIGHT_PLAN = "freight:plan"
     OPERATOR_MANAGE = "operator:manage"

@@ -1,0 +1,1 @@
+"""Road traffic: the road network, traffic counts and assignment inputs (TNTP files)."""
