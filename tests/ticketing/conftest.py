@@ -1,7 +1,7 @@
 """Fixtures shared by the ticketing tests: the Stripe harness (see stripe_harness.py) and the
 shop (see shop.py)."""
 
-from tests.ticketing.shop import provider, shop  # noqa: F401 - fixtures are found by name
+from tests.ticketing.shop import provider, shop, tariffs_text  # noqa: F401 - fixtures are found by name
 from tests.ticketing.stripe_harness import (  # noqa: F401 - fixtures are found by name
     _stripe_proxy_session,
     localstripe_url,

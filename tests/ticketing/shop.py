@@ -114,11 +114,27 @@ def staff_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_access_token(principal)}"}
 
 
+def steady_tariffs() -> str:
+    """The sample tariff file without its time-of-day bands (off-peak discounts, congestion
+    surcharges): orders are priced at the wall-clock time they are made, and these tests check
+    fixed prices whatever the hour they run at. The bands have their own tests at fixed times."""
+    text = TARIFFS.read_text()
+    return text[: text.index("[[off_peak.bands]]")] + text[text.index("[eco]") :]
+
+
+@pytest.fixture
+def tariffs_text() -> str:
+    """The tariff file the shop loads; tests of the time-of-day bands override it with the
+    whole sample file and fix the times they price at."""
+    return steady_tariffs()
+
+
 @pytest.fixture
 def shop(
     settings_env: None,  # noqa: ARG001
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
+    tariffs_text: str,
 ) -> Iterator[Shop]:
     keys = tmp_path / "keys.json"
     write_keyring_file(
@@ -133,7 +149,7 @@ def shop(
     reset_keyring_cache()
     reset_payment_provider_cache()
     with session_scope() as session:
-        load_tariffs(session, TARIFFS.read_text(), source=str(TARIFFS))
+        load_tariffs(session, tariffs_text, source=str(TARIFFS))
     with TestClient(create_app()) as client:
         yield Shop(client)
     reset_payment_provider_cache()

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from mobility.db import session_scope
-from tests.ticketing.shop import Shop
+from tests.ticketing.shop import TARIFFS, Shop
 from ticketing.ledger.models import LedgerTransaction
 from ticketing.ledger.service import trial_balance
 from ticketing.pricing.service import settle_best_fare
@@ -21,6 +22,12 @@ from ticketing.usage.models import TravelRecord
 from ticketing.usage.service import TapFacts, record_tap
 
 ROME = ZoneInfo("Europe/Rome")
+
+
+@pytest.fixture
+def tariffs_text() -> str:
+    """The whole sample file, bands included: these tests fix the times they price at."""
+    return TARIFFS.read_text()
 
 
 def _next(weekday: int, hour: int, minute: int = 0) -> datetime:
