@@ -13,6 +13,7 @@ import typer
 
 from services.cli_traffic_counts import register as register_counts
 from services.cli_traffic_data import register as register_data
+from services.cli_traffic_odme import register as register_odme
 
 if TYPE_CHECKING:
     from mobility.traffic.tntp import TntpNetwork
@@ -162,3 +163,4 @@ def _write_csv(
 
 register_data(traffic_app)
 register_counts(traffic_app)
+register_odme(traffic_app)
