@@ -18,6 +18,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any, TypeVar
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from routing.algorithms.timetable import Timetable
@@ -57,6 +58,11 @@ class BuiltTimetable:
     def stop_index(self) -> dict[str, int]:
         """Stop reference -> stop index."""
         return {ref: i for i, ref in enumerate(self.timetable.stop_refs)}
+
+    @cached_property
+    def trip_feeds(self) -> np.ndarray:
+        """The feed id of each trip (by trip index), for feed filters."""
+        return np.array([t.trip_ref.partition(":")[0] for t in self.timetable.trips], dtype=object)
 
     @cached_property
     def runs_by_trip(self) -> dict[tuple[str, str, date], int]:

@@ -4,11 +4,13 @@ each other; this module asks one for journeys and the other for their price."""
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import replace
 from datetime import date as date_type
 from datetime import datetime, time
 from itertools import groupby
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from gtfs.errors import StopNotFound
 from gtfs.refs import parse_ref
+from gtfs.repository import GtfsRepository
 from mobility.auth.deps import OptionalPrincipal
 from mobility.auth.principals import PrincipalKind
 from mobility.deps import SessionDep
@@ -34,6 +37,7 @@ from routing.planner import (
     StopPlace,
     plan_live,
 )
+from routing.planner.pareto import pareto_front
 from routing.timetable_cache import TimetableCache
 from ticketing.fares.schemas import QuoteLegIn, QuoteRequest
 from ticketing.fares.service import quote_itinerary
@@ -43,6 +47,7 @@ from ticketing.schemas import MoneyOut
 router = APIRouter(tags=["journeys"])
 _CACHE = TimetableCache()  # one per process: timetables are rebuilt when a feed version changes
 _LIVE = LiveTimetables(get_redis)  # re-derived from the cached timetable when live data changes
+MAX_PRICE_ALTERNATIVE_FEEDS = 8  # each costs one more RAPTOR query
 _COORDINATES = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
@@ -212,6 +217,39 @@ def _covering(session: Session, account_id: str, journey: PlannedJourney) -> lis
     return covering_passes(session, account_id, rides)
 
 
+def _with_single_operator_alternatives(
+    session: Session, request: PlanRequest, journeys: list[PlannedJourney]
+) -> list[PlannedJourney]:
+    """The journeys and, per feed, those riding that feed alone: fares are per feed, so a
+    journey that changes operator pays twice where a slower one with one operator may not."""
+    feeds = sorted(GtfsRepository(session).current_versions())[:MAX_PRICE_ALTERNATIVE_FEEDS]
+    out = list(journeys)
+    seen = {_signature(j) for j in journeys}
+    if len(feeds) < 2:
+        return out
+    for feed in feeds:
+        alternative = plan_live(
+            session, replace(request, feeds=frozenset({feed})), cache=_CACHE, live=_LIVE
+        )
+        for j in alternative.journeys:
+            if _signature(j) not in seen:
+                seen.add(_signature(j))
+                out.append(j)
+    return sorted(out, key=lambda j: (j.departure, j.arrival, j.transfers))
+
+
+def _signature(journey: PlannedJourney) -> tuple[object, ...]:
+    return tuple((leg.mode, leg.trip_id, leg.departure, leg.arrival) for leg in journey.legs)
+
+
+def _time_transfers_price(item: tuple[PlannedJourney, PriceOut]) -> tuple[float, ...]:
+    """Criteria to minimise: leaving later is better, then arrival, transfers and price (an
+    unpriced journey counts as the dearest)."""
+    journey, price = item
+    amount = price.total.amount if price.total is not None else math.inf
+    return (-journey.departure.timestamp(), journey.arrival.timestamp(), journey.transfers, amount)
+
+
 @router.get(
     "/journeys",
     response_model=JourneysOut,
@@ -234,6 +272,13 @@ def get_journeys(
     wheelchair: bool = False,
     modes: Annotated[str | None, Query(description="Comma list: bus,tram,rail,ferry,...")] = None,
     rider_category: Annotated[str | None, Query(max_length=64)] = None,
+    criteria: Annotated[
+        Literal["time", "price"],
+        Query(
+            description="time: Pareto set over arrival and transfers; price: price too, "
+            "adding each operator's own itineraries (one fare, not two) where cheaper"
+        ),
+    ] = "time",
 ) -> JourneysOut:
     """Journeys by bus, rail and ferry across feeds: the Pareto set over arrival and transfers,
     each with its price and the caller's passes that already cover it."""
@@ -258,6 +303,12 @@ def get_journeys(
     except ValueError as exc:
         raise ValidationFailed(str(exc)) from exc
     result = plan_live(session, request, cache=_CACHE, live=_LIVE)
+    journeys = result.journeys
+    if criteria == "price":
+        journeys = _with_single_operator_alternatives(session, request, journeys)
+    priced = [(j, _price(session, j, rider_category)) for j in journeys]
+    if criteria == "price":
+        priced = pareto_front(priced, _time_transfers_price)
     account = (
         principal.subject
         if principal is not None and principal.kind is PrincipalKind.TRAVELLER
@@ -271,10 +322,10 @@ def get_journeys(
                 duration_s=j.duration_s,
                 transfers=j.transfers,
                 legs=[_leg_out(leg) for leg in j.legs],
-                price=_price(session, j, rider_category),
+                price=price,
                 covered_by_passes=[] if account is None else _covering(session, account, j),
             )
-            for j in result.journeys
+            for j, price in priced
         ],
         realtime=result.realtime,
     )

@@ -100,7 +100,7 @@ def plan_live(
     walk = _walk_only(built, request, t)
     sources = _resolve(built, request.origin, request)
     targets = _resolve(built, request.destination, request)
-    journeys = _transit(tt, sources, targets, t, request) if sources and targets else ()
+    journeys = _transit(built, tt, sources, targets, t, request) if sources and targets else ()
     if walk is not None:
         journeys = [walk, *(j for j in journeys if not _beaten_by_walking(j, walk, request))]
     out = Converter(session, built, view, versions, area, request).convert(journeys)
@@ -108,6 +108,7 @@ def plan_live(
 
 
 def _transit(
+    built: BuiltTimetable,
     tt: Timetable,
     sources: list[tuple[int, int]],
     targets: list[tuple[int, int]],
@@ -120,6 +121,7 @@ def _transit(
         min_transfer_s=request.min_transfer_s,
         wheelchair=request.wheelchair,
         route_types=_route_types(tt, request.modes),
+        excluded_trips=_other_feeds(built, request.feeds),
     )
     if request.arrive_by:
         window = request.window_min * 60 or ARRIVE_BY_WINDOW_S
@@ -182,6 +184,13 @@ def _resolve(built: BuiltTimetable, place: Place, request: PlanRequest) -> list[
     )
     near = np.flatnonzero(metres <= request.max_walk_m)  # NaN (no position) compares False
     return [(int(s), math.ceil(float(metres[s]) / request.walk_speed_mps)) for s in near]
+
+
+def _other_feeds(built: BuiltTimetable, feeds: frozenset[str] | None) -> frozenset[int]:
+    """Trips not of `feeds` (none when every feed may be ridden)."""
+    if feeds is None:
+        return frozenset()
+    return frozenset(np.flatnonzero(~np.isin(built.trip_feeds, sorted(feeds))).tolist())
 
 
 def _route_types(tt: Timetable, modes: frozenset[str] | None) -> frozenset[int] | None:

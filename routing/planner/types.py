@@ -53,6 +53,7 @@ class PlanRequest:
     max_transfers: int = 5
     wheelchair: bool = False
     modes: frozenset[str] | None = None
+    feeds: frozenset[str] | None = None  # ride only trips of these feeds (None: any)
 
     def __post_init__(self) -> None:
         for name in ("origin", "destination"):
@@ -78,6 +79,8 @@ class PlanRequest:
             unknown = sorted(set(self.modes) - MODES)
             if unknown:
                 raise ValueError(f"unknown modes {unknown}; known: {sorted(MODES)}")
+        if self.feeds is not None and not self.feeds:
+            raise ValueError("feeds must name at least one feed (or be omitted)")
 
 
 @dataclass(frozen=True)

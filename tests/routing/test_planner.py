@@ -309,3 +309,11 @@ def test_transit_only_with_walking_switched_off(session: Session) -> None:
     assert summary(ask(session, origin=A1, destination=A3, **off)) == [
         (at(8), at(8, 20), 0, ["B1"])
     ]
+
+
+def test_feeds_filter_rides_only_those_feeds(session: Session) -> None:
+    """Feed ``a`` alone still takes B1 from A1 to A2; feed ``b`` alone has nothing there."""
+    assert summary(ask(session, origin=A1, destination=A2, feeds=frozenset({"a"}))) == [
+        (at(8), at(8, 10), 0, ["B1"])
+    ]
+    assert ask(session, origin=A1, destination=A2, feeds=frozenset({"b"})) == []

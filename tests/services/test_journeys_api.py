@@ -106,3 +106,19 @@ def test_live_delays_reach_the_answer(client: TestClient) -> None:
     assert ride["scheduled_arrival"].startswith(f"{WEEKDAY}T08:30:00")
     assert ride["arrival"].startswith(f"{WEEKDAY}T08:34:00")
     assert ride["to_stop"]["realtime_arrival"].startswith(f"{WEEKDAY}T08:34:00")
+
+
+def test_price_as_a_criterion(client: TestClient) -> None:
+    """criteria=price answers priced journeys, none beaten on time, transfers and price by
+    another; an unknown criterion is a 422 problem."""
+    params = {"from": "ctl:S1", "to": "ctl:S3", "date": WEEKDAY, "time": "07:55:00"}
+    by_time = client.get("/v1/journeys", params=params).json()["journeys"]
+    by_price = client.get("/v1/journeys", params={**params, "criteria": "price"})
+    assert by_price.status_code == 200, by_price.text
+    journeys = by_price.json()["journeys"]
+    assert journeys
+    assert all(j["price"]["total"] is not None for j in journeys)
+    assert {j["arrival"] for j in journeys} <= {j["arrival"] for j in by_time}
+    bad = client.get("/v1/journeys", params={**params, "criteria": "cheapest"})
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")
