@@ -23,6 +23,7 @@ from rich.progress import (
 from mobility.errors import MobilityError
 from services.cli_auth import app as auth_app
 from services.cli_fleet import app as fleet_app
+from services.cli_freight import app as freight_app
 from services.cli_gate import app as gate_app
 from services.cli_ticketing import app as ticketing_app
 from services.cli_traffic import traffic_app
@@ -44,6 +45,7 @@ app.add_typer(auth_app, name="auth")
 app.add_typer(ticketing_app, name="ticketing")
 app.add_typer(traffic_app, name="traffic")
 app.add_typer(fleet_app, name="fleet")
+app.add_typer(freight_app, name="freight")
 err = Console(stderr=True)
 
 
