@@ -25,6 +25,7 @@ from mobility.redis_client import get_redis
 from mobility.settings import get_settings
 from mobility.traffic.api import router as traffic_router
 from mobility.traffic.counts.api import router as traffic_counts_router
+from mobility.traffic.scenarios.api import router as traffic_scenarios_router
 from services.health import router as health_router
 from services.journeys_api import router as journeys_router
 from services.timing import ServerTimingMiddleware
@@ -76,16 +77,16 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 
 def _embedded_poller() -> tuple[Worker, threading.Thread] | None:
-    """Without REDIS_URL the Redis substitute lives in this process, where a separate worker
-    process cannot reach it: the real-time feeds (REALTIME_FEEDS) are polled here instead.
-    Only that: payments and the outbox stay with `mobility worker`, one of them however many
-    API processes run."""
+    """Without REDIS_URL (the embedded default) there is no separate worker: the Redis
+    substitute lives in this process, where only this process can write real-time state, and
+    background jobs (scenario runs) would otherwise never start. So the worker's rounds run
+    here, in a thread, payment reconciliation excepted."""
     settings = get_settings()
-    if settings.redis_url or not settings.realtime_sources():
+    if settings.redis_url:
         return None
-    worker = Worker(settings.realtime_sources(), settings.realtime_poll_s, realtime_only=True)
+    worker = Worker(settings.realtime_sources(), settings.realtime_poll_s, embedded=True)
     thread = worker.start_in_thread()
-    log.info("polling %d real-time feed(s) in the API process", len(worker.sources))
+    log.info("worker rounds in the API process: %d real-time feed(s)", len(worker.sources))
     return worker, thread
 
 
@@ -128,6 +129,7 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         clearing_router,
         traffic_router,
         traffic_counts_router,
+        traffic_scenarios_router,
     ):
         app.include_router(router, prefix="/v1")
 

@@ -8,9 +8,17 @@ from __future__ import annotations
 
 from access_control.pass_tokens import on_pass_changed
 from mobility.outbox import register_handler
+from mobility.traffic.scenarios.service import SCENARIO_RUN
+from routing.scenarios.run import handle_scenario_run
 from ticketing.passes.service import PASS_CHANGED
 
 
 def install() -> None:
     """Register every outbox handler (idempotent)."""
     register_handler(PASS_CHANGED, on_pass_changed)
+
+
+def install_worker_jobs() -> None:
+    """Register the handlers of long jobs only the worker runs (idempotent): an API process
+    never runs a traffic assignment inside a request."""
+    register_handler(SCENARIO_RUN, handle_scenario_run)

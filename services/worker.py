@@ -21,7 +21,7 @@ from mobility.db import session_scope
 from mobility.errors import MobilityError
 from mobility.outbox import dispatch_pending
 from mobility.settings import get_settings
-from services.wiring import install
+from services.wiring import install, install_worker_jobs
 from ticketing.accounts.service import purge_expired_refresh_tokens
 from ticketing.orders.reconcile import reconcile
 from ticketing.payments.factory import get_payment_provider
@@ -35,7 +35,9 @@ RECONCILE_EVERY_S = 600.0
 class Worker:
     sources: list[tuple[str, str]]
     period_s: float
-    realtime_only: bool = False  # poll and prune real-time state, nothing else
+    # Inside the API process of the embedded default: everything but payment reconciliation,
+    # which stays with one `mobility worker` however many API processes run.
+    embedded: bool = False
     stop: threading.Event = field(default_factory=threading.Event)
     _last_prune: float = 0.0
     _last_reconcile: float = 0.0
@@ -50,6 +52,7 @@ class Worker:
         only the main thread may; `stop` otherwise)."""
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         install()
+        install_worker_jobs()
         if not once and handle_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: self.stop.set())
@@ -75,8 +78,7 @@ class Worker:
         return thread
 
     def round(self) -> None:
-        if not self.realtime_only:
-            self.deliver_outbox()
+        self.deliver_outbox()
         for feed_id, url in self.sources:
             try:
                 log.info(summary_line(feed_id, ingest_source(url, feed_id)))
@@ -88,7 +90,7 @@ class Worker:
                 log.info("pruned %d stale real-time record(s)", prune_stale_state())
             except MobilityError as exc:
                 log.warning("prune failed: %s", exc.detail)
-        if not self.realtime_only and time.monotonic() - self._last_reconcile >= RECONCILE_EVERY_S:
+        if not self.embedded and time.monotonic() - self._last_reconcile >= RECONCILE_EVERY_S:
             self._last_reconcile = time.monotonic()
             self.reconcile()
 

@@ -82,7 +82,7 @@ def test_a_failing_round_does_not_end_the_worker(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr("services.worker.ingest_source", broken)
     monkeypatch.setattr("services.worker.prune_stale_state", lambda: 0)
-    worker = Worker([("ctl", "unused")], 0.01, realtime_only=True)
+    worker = Worker([("ctl", "unused")], 0.01, embedded=True)
     thread = worker.start_in_thread()
     thread.join(timeout=WAIT_S)
     assert not thread.is_alive()

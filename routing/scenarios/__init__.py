@@ -1,0 +1,1 @@
+"""Running traffic scenarios (`run`) and comparing their results (`metrics`, pure)."""
