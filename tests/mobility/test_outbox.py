@@ -44,6 +44,7 @@ def test_a_message_is_delivered_after_its_commit(received: list[Mapping[str, Any
 
 def test_a_rolled_back_message_never_exists(received: list[Mapping[str, Any]]) -> None:
     """A rollback takes the message with it: nothing delivered, nothing pending."""
+
     def failing_unit_of_work() -> None:
         with session_scope() as session:
             enqueue(session, TOPIC, {"n": 2})

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
-from mobility.models import Base
 from mobility.traffic import models
+from tests.schema_diffs import schema_diffs
 
 TABLES = {
     models.TrafficNetwork.__tablename__,
@@ -23,22 +19,7 @@ TABLES = {
 }
 
 
-def _ours(obj: Any, name: str | None, kind: str, _reflected: bool, _other: Any) -> bool:
-    table = name if kind == "table" else getattr(getattr(obj, "table", None), "name", None)
-    return table in TABLES
-
-
 def test_migration_matches_the_models(engine: Engine) -> None:
     """Alembic's comparison of the migrated schema with the models finds nothing to change in
     the traffic tables (columns, types, nullability, indexes, unique and foreign keys)."""
-    with engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn,
-            opts={
-                "compare_type": True,
-                "include_name": lambda name, kind, _parent: kind != "table" or name in TABLES,
-                "include_object": _ours,
-            },
-        )
-        diffs = compare_metadata(context, Base.metadata)
-    assert diffs == []
+    assert schema_diffs(engine, TABLES) == []

@@ -3,16 +3,12 @@ databases, and the migrations reach a single head."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from mobility.migrate import alembic_config
-from mobility.models import Base
 from mobility.traffic.counts import models
+from tests.schema_diffs import schema_diffs
 
 TABLES = {
     models.TrafficDetector.__tablename__,
@@ -25,25 +21,10 @@ TABLES = {
 }
 
 
-def _ours(obj: Any, name: str | None, kind: str, _reflected: bool, _other: Any) -> bool:
-    table = name if kind == "table" else getattr(getattr(obj, "table", None), "name", None)
-    return table in TABLES
-
-
 def test_migration_matches_the_models(engine: Engine) -> None:
     """Alembic's comparison of the migrated schema with the models finds nothing to change in
     the traffic-count tables (columns, types, nullability, indexes, unique and foreign keys)."""
-    with engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn,
-            opts={
-                "compare_type": True,
-                "include_name": lambda name, kind, _parent: kind != "table" or name in TABLES,
-                "include_object": _ours,
-            },
-        )
-        diffs = compare_metadata(context, Base.metadata)
-    assert diffs == []
+    assert schema_diffs(engine, TABLES) == []
 
 
 def test_single_head() -> None:

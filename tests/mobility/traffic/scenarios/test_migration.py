@@ -3,41 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
 from mobility.db import make_engine
 from mobility.migrate import alembic_config, upgrade
-from mobility.models import Base
 from mobility.traffic.scenarios.models import ScenarioLinkResult, TrafficScenario
+from tests.schema_diffs import schema_diffs
 
 TABLES = {TrafficScenario.__tablename__, ScenarioLinkResult.__tablename__}
-
-
-def _ours(obj: Any, name: str | None, kind: str, _reflected: bool, _other: Any) -> bool:
-    table = name if kind == "table" else getattr(getattr(obj, "table", None), "name", None)
-    return table in TABLES
 
 
 def test_migration_matches_the_models(engine: Engine) -> None:
     """Alembic's comparison of the migrated schema with the models finds nothing to change in
     the scenario tables."""
-    with engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn,
-            opts={
-                "compare_type": True,
-                "include_name": lambda name, kind, _parent: kind != "table" or name in TABLES,
-                "include_object": _ours,
-            },
-        )
-        diffs = compare_metadata(context, Base.metadata)
-    assert diffs == []
+    assert schema_diffs(engine, TABLES) == []
 
 
 def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:
