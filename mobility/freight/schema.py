@@ -9,8 +9,6 @@ Nothing here touches the database.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import tomllib
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -22,15 +20,14 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
+from mobility.config_files import HHMM_PATTERN, Weekday, file_error, parse_file
 from mobility.freight.errors import FreightDataInvalid
 from mobility.money import check_currency
 
-MAX_REPORTED = 50  # problems listed in one error; a broken file rarely needs more to be fixed
 MINUTES_PER_DAY = 24 * 60
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 
@@ -39,22 +36,6 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whit
 Text = Annotated[str, StringConstraints(max_length=2000, strip_whitespace=True)]
 Cents = Annotated[int, Field(ge=0, le=100_000_000, strict=True)]
 Minutes = Annotated[int, Field(ge=0, le=MINUTES_PER_WEEK, strict=True)]
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-
-
-class Weekday(StrEnum):
-    MON = "mon"
-    TUE = "tue"
-    WED = "wed"
-    THU = "thu"
-    FRI = "fri"
-    SAT = "sat"
-    SUN = "sun"
-
-    @property
-    def number(self) -> int:
-        """Monday 0 .. Sunday 6, as `date.weekday()`."""
-        return list(Weekday).index(self)
 
 
 class Mode(StrEnum):
@@ -74,7 +55,7 @@ def parse_hhmm(value: str, *, allow_24: bool = False) -> int:
     """'06:30' -> 390 minutes after midnight ('24:00' -> 1440 where an end of day is allowed)."""
     if allow_24 and value == "24:00":
         return MINUTES_PER_DAY
-    if not isinstance(value, str) or not _HHMM.match(value):
+    if not isinstance(value, str) or not HHMM_PATTERN.match(value):
         end = ", or 24:00" if allow_24 else ""
         raise ValueError(f"must be a local time of day HH:MM (00:00..23:59{end}), not {value!r}")
     hours, minutes = value.split(":")
@@ -266,33 +247,9 @@ class FreightData(_Model):
 # -- errors and cross-checks ------------------------------------------------------------
 
 
-def format_loc(loc: Sequence[int | str]) -> str:
-    """('services', 3, 'departures', 1) -> 'services[3].departures[1]'."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(file)"
-
-
 def invalid(problems: list[dict[str, str]], source: str = "") -> FreightDataInvalid:
-    """One error for the whole file: the first problems in `detail`, all of them listed."""
-    shown = problems[:MAX_REPORTED]
-    head = "; ".join(f"{p['path']}: {p['message']}" for p in shown[:5])
-    more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-    where = f"{source}: " if source else ""
-    return FreightDataInvalid(f"{where}{head}{more}", errors=shown)
-
-
-def _pydantic_problems(exc: ValidationError) -> list[dict[str, str]]:
-    problems = []
-    for error in exc.errors(include_url=False):
-        loc = [p for p in error["loc"] if isinstance(p, int) or not p.startswith("function-")]
-        message = error["msg"].removeprefix("Value error, ")
-        problems.append({"path": format_loc(loc), "message": message})
-    return problems
+    """One error for the whole freight file (see `mobility.config_files.file_error`)."""
+    return file_error(FreightDataInvalid, problems, source)
 
 
 def cross_check(data: FreightData) -> list[dict[str, str]]:
@@ -412,14 +369,4 @@ def _is_open(terminal: Terminal, day: Weekday, minute: int) -> bool:
 
 def parse_freight(text: str, *, source: str = "") -> FreightData:
     """Parse and validate a freight data file's text; FreightDataInvalid lists every problem."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise invalid([{"path": "(file)", "message": f"not valid TOML: {exc}"}], source) from exc
-    try:
-        data = FreightData.model_validate(raw)
-    except ValidationError as exc:
-        raise invalid(_pydantic_problems(exc), source) from exc
-    if problems := cross_check(data):
-        raise invalid(problems, source)
-    return data
+    return parse_file(text, FreightData, cross_check, FreightDataInvalid, source=source)

@@ -7,7 +7,6 @@ are in `validation.py`. Nothing here touches the database.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import time
 from enum import StrEnum
@@ -24,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from mobility.config_files import HHMM_PATTERN, Weekday
 from mobility.money import BASIS_POINTS, check_currency
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,32}$"
@@ -32,22 +32,6 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whit
 Cents = Annotated[int, Field(ge=0, le=100_000_000, strict=True)]
 Bp = Annotated[int, Field(ge=0, le=BASIS_POINTS, strict=True)]
 ALL: Literal["*"] = "*"
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-
-
-class Weekday(StrEnum):
-    MON = "mon"
-    TUE = "tue"
-    WED = "wed"
-    THU = "thu"
-    FRI = "fri"
-    SAT = "sat"
-    SUN = "sun"
-
-    @property
-    def number(self) -> int:
-        """Monday 0 .. Sunday 6, as `date.weekday()`."""
-        return list(Weekday).index(self)
 
 
 class Mode(StrEnum):
@@ -91,7 +75,7 @@ DEFAULT_DAYS = {
 
 def parse_hhmm(value: str) -> time:
     """'04:00' -> time(4, 0); ValueError otherwise."""
-    if not isinstance(value, str) or not _HHMM.match(value):
+    if not isinstance(value, str) or not HHMM_PATTERN.match(value):
         raise ValueError(f"must be a time of day HH:MM (00:00..23:59), not {value!r}")
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))

@@ -7,52 +7,16 @@ reading code; all problems are reported at once, not one per attempt.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 
-from pydantic import ValidationError
-
+from mobility.config_files import file_error, parse_file
 from ticketing.catalogue.config import ALL, TariffConfig
 from ticketing.errors import TariffConfigInvalid
 
-MAX_REPORTED = 50  # problems listed in one error; a broken file rarely needs more to be fixed
-
-
-# -- errors -------------------------------------------------------------------------------
-
-
-def format_loc(loc: Sequence[int | str]) -> str:
-    """('products', 3, 'prices', 'student') -> 'products[3].prices.student'."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(file)"
-
-
-def _pydantic_problems(exc: ValidationError) -> list[dict[str, str]]:
-    problems = []
-    for error in exc.errors(include_url=False):
-        # Union members ('list[...]', literal['*']) and validator names add noise to the path.
-        loc = [
-            p
-            for p in error["loc"]
-            if isinstance(p, int) or not (("[" in p) or p.startswith("function-"))
-        ]
-        message = error["msg"].removeprefix("Value error, ")
-        problems.append({"path": format_loc(loc), "message": message})
-    return problems
-
 
 def invalid(problems: list[dict[str, str]], source: str = "") -> TariffConfigInvalid:
-    """One error for the whole file: the first problems in `detail`, all of them listed."""
-    shown = problems[:MAX_REPORTED]
-    head = "; ".join(f"{p['path']}: {p['message']}" for p in shown[:5])
-    more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-    where = f"{source}: " if source else ""
-    return TariffConfigInvalid(f"{where}{head}{more}", errors=shown)
+    """One error for the whole tariff file (see `mobility.config_files.file_error`)."""
+    return file_error(TariffConfigInvalid, problems, source)
 
 
 # -- cross-checks -------------------------------------------------------------------------
@@ -201,14 +165,4 @@ def cross_check(config: TariffConfig) -> list[dict[str, str]]:
 
 def parse_tariffs(text: str, *, source: str = "") -> TariffConfig:
     """Parse and validate a tariff file's text; TariffConfigInvalid lists every problem."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise invalid([{"path": "(file)", "message": f"not valid TOML: {exc}"}], source) from exc
-    try:
-        config = TariffConfig.model_validate(raw)
-    except ValidationError as exc:
-        raise invalid(_pydantic_problems(exc), source) from exc
-    if problems := cross_check(config):
-        raise invalid(problems, source)
-    return config
+    return parse_file(text, TariffConfig, cross_check, TariffConfigInvalid, source=source)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ticketing.catalogue.config import ProductKind, TariffConfig
-from ticketing.catalogue.validation import format_loc, parse_tariffs
+from mobility.config_files import format_loc
+from ticketing.catalogue.validation import parse_tariffs
 from ticketing.errors import TariffConfigInvalid
 
 from .conftest import SAMPLE, SMALL
