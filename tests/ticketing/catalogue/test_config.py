@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ticketing.catalogue.config import ProductKind, TariffConfig
 from mobility.config_files import format_loc
+from ticketing.catalogue.config import ProductKind, TariffConfig
 from ticketing.catalogue.validation import parse_tariffs
 from ticketing.errors import TariffConfigInvalid
 
