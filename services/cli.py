@@ -55,6 +55,16 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def read_toml_text(file: Path) -> str:
+    """A data file's text, or `fail` with why it cannot be read (TOML files are UTF-8)."""
+    try:
+        return file.read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        fail(f"{file} is not UTF-8 text (TOML files are UTF-8)")
+
+
 # -- serve --------------------------------------------------------------------------------
 
 

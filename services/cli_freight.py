@@ -21,14 +21,9 @@ def load(
 ) -> None:
     """Validate a freight data file and make it the current freight network (all or nothing)."""
     from mobility.errors import MobilityError
-    from services.cli import fail
+    from services.cli import fail, read_toml_text
 
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot read {file}: {exc.strerror or exc}")
-    except UnicodeDecodeError:
-        fail(f"{file} is not UTF-8 text (TOML files are UTF-8)")
+    text = read_toml_text(file)
     try:
         if check:
             from mobility.freight.loader import counts

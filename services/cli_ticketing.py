@@ -22,14 +22,9 @@ def load_tariffs(
 ) -> None:
     """Validate a tariff file and make it the current catalogue (all or nothing)."""
     from mobility.errors import MobilityError
-    from services.cli import fail
+    from services.cli import fail, read_toml_text
 
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot read {file}: {exc.strerror or exc}")
-    except UnicodeDecodeError:
-        fail(f"{file} is not UTF-8 text (TOML files are UTF-8)")
+    text = read_toml_text(file)
     try:
         if check:
             from ticketing.catalogue.validation import parse_tariffs
