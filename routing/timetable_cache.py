@@ -126,11 +126,15 @@ class TimetableCache:
             if found is not None:
                 return found, True  # type: ignore[no-any-return]
             value = compute()
+        self._store(key, value)
+        return value, False
+
+    def _store(self, key: Hashable, value: object) -> None:
+        """Keep `value`, dropping the least recently used entries beyond `max_entries`."""
         with self._lock:
             self._data[key] = value
             while len(self._data) > self.max_entries:
                 self._data.popitem(last=False)
-        return value, False
 
     def get(
         self,
@@ -164,7 +168,7 @@ class TimetableCache:
         else:
 
             def walking() -> BuiltTimetable:
-                base, _ = self._get_unlocked_base(base_key, build)
+                base = self._base_under_build_lock(base_key, build)
                 timetable = with_walking(
                     base.timetable,
                     base.inputs,
@@ -181,16 +185,13 @@ class TimetableCache:
                 self.stats.hits += 1
         return built
 
-    def _get_unlocked_base(
+    def _base_under_build_lock(
         self, key: Hashable, compute: Callable[[], BuiltTimetable]
-    ) -> tuple[BuiltTimetable, bool]:
+    ) -> BuiltTimetable:
         """The base timetable, called while the build lock is held (so no second lock)."""
         found = self._lookup(key)
         if found is not None:
-            return found, True  # type: ignore[no-any-return]
+            return found  # type: ignore[no-any-return]
         value = compute()
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
-        return value, False
+        self._store(key, value)
+        return value
