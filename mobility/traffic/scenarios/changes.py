@@ -26,24 +26,13 @@ from mobility.traffic.scenarios.schemas import (
     SetSpeed,
     TruckSurge,
 )
+from mobility.traffic.tntp import LINK_COLUMNS
 
 # Kilometres in one length unit, hours in one time unit of a network.
 LENGTH_KM = {"km": 1.0, "m": 0.001, "mi": 1.609344, "ft": 0.0003048}
 TIME_H = {"min": 1 / 60, "h": 1.0, "s": 1 / 3600}
 # The per-link fields of `NetworkArrays`: closing a link removes it from each, adding appends.
-_LINK_FIELDS = (
-    "link_ids",
-    "init_node",
-    "term_node",
-    "capacity",
-    "length",
-    "free_flow_time",
-    "b",
-    "power",
-    "speed",
-    "toll",
-    "link_type",
-)
+_LINK_FIELDS = ("link_ids", *LINK_COLUMNS)
 
 
 class ChangeError(ValueError):
