@@ -85,6 +85,7 @@ class Run:
     seconds: float = 0.0
     best_seconds: float = 0.0  # the fastest of the repeats: least disturbed by other load
     cpu_seconds: float = 0.0
+    server_cpu_seconds: float = 0.0  # the PostgreSQL backend serving the import
     rows: int = 0
     stop_times: int = 0
     peak_rss_mb: float = 0.0
@@ -121,16 +122,24 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _measure(job: Callable[[], tuple[int, int]]) -> dict[str, float]:
+def _process_cpu_seconds(pid: int) -> float:
+    """utime + stime of another process on this machine (the PostgreSQL backend)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _measure(job: Callable[[], tuple[int, int]], server_pid: int | None = None) -> dict[str, float]:
     """Time `job` (returns rows, stop_times); its libraries are already imported."""
     # The current RSS, not the peak so far: importing libraries leaves a transient peak that
     # would hide what the job itself adds.
     base, cpu0 = _current_rss_mb(), _cpu_seconds()
+    server0 = _process_cpu_seconds(server_pid) if server_pid else 0.0
     started = time.perf_counter()
     rows, stop_times = job()
     seconds = time.perf_counter() - started
     return {
         "seconds": seconds,
+        "server_cpu_seconds": _process_cpu_seconds(server_pid) - server0 if server_pid else 0.0,
         "cpu_seconds": _cpu_seconds() - cpu0,
         "rows": rows,
         "stop_times": stop_times,
@@ -149,14 +158,18 @@ def _child_ours(spec: dict[str, str]) -> dict[str, float]:
     from mobility.db import make_engine
 
     engine = make_engine(spec["db_url"])
-    with engine.connect():  # open the pool's connection outside the timed part
-        pass
+    with engine.connect() as conn:  # open the pool's connection outside the timed part
+        raw = conn.connection.driver_connection
+        # The backend that will serve the import (the pool hands the same connection back),
+        # when it runs on this machine: its CPU is the other half of a PostgreSQL import.
+        pid = getattr(getattr(raw, "info", None), "backend_pid", None)
+        server_pid = pid if pid and Path(f"/proc/{pid}/stat").exists() else None
 
     def job() -> tuple[int, int]:
         result = import_feed(engine, spec["feed"], "bench")
         return result.total_rows, result.row_counts.get("stop_times.txt", 0)
 
-    return _measure(job)
+    return _measure(job, server_pid)
 
 
 def _child_partridge(spec: dict[str, str]) -> dict[str, float]:
@@ -260,7 +273,15 @@ def _parse_result(label: str, proc: subprocess.CompletedProcess[str], load1: flo
     if proc.returncode != 0 or not lines:
         return Run(label, load1=load1, error=_child_error(proc))
     data = json.loads(lines[-1].removeprefix("RESULT "))
-    names = ("seconds", "cpu_seconds", "rows", "stop_times", "peak_rss_mb", "base_rss_mb")
+    names = (
+        "seconds",
+        "cpu_seconds",
+        "server_cpu_seconds",
+        "rows",
+        "stop_times",
+        "peak_rss_mb",
+        "base_rss_mb",
+    )
     run = Run(label, load1=load1, **{k: data[k] for k in names if k in data})
     run.best_seconds = run.seconds
     return run
@@ -449,6 +470,7 @@ def aggregate(runs: list[Run]) -> Run:
         seconds=statistics.median(r.seconds for r in ok),
         best_seconds=min(r.seconds for r in ok),
         cpu_seconds=statistics.median(r.cpu_seconds for r in ok),
+        server_cpu_seconds=statistics.median(r.server_cpu_seconds for r in ok),
         rows=first.rows,
         stop_times=first.stop_times,
         peak_rss_mb=max(r.peak_rss_mb for r in ok),
@@ -583,6 +605,8 @@ wall s       = median wall time of the import/load call alone (interpreter start
                imports and schema migration excluded; for node-gtfs, node start-up likewise)
 best s       = the fastest repeat's wall time; the rates use the median
 cpu s        = median CPU time of the process doing the job (not the PostgreSQL server's CPU)
+srv s        = median CPU time of the PostgreSQL backend serving our import (COPY, index upkeep,
+               attach, ANALYZE); it runs on the other core, beside ours
 rows/s       = all rows the tool loaded (every file) / wall s
 stop_times/s = stop_times rows / wall s of the WHOLE import (all files, validation, indexes,
                commit), not of the stop_times phase alone
@@ -596,10 +620,14 @@ def _fmt_rate(x: float) -> str:
     return f"{x:,.0f}" if x else "-"
 
 
+def _fmt_srv(x: float) -> str:
+    return f"{x:.1f}" if x else "-"
+
+
 def print_runs(runs: list[Run]) -> None:
     head = (
         f"{'run':<30}{'rows':>10}{'stop_times':>12}{'wall s':>8}{'best s':>8}{'cpu s':>7}"
-        f"{'rows/s':>10}"
+        f"{'srv s':>7}{'rows/s':>10}"
         f"{'stop_times/s':>14}{'peak MB':>9}{'base MB':>9}{'load1':>7}"
     )
     print(head)
@@ -610,7 +638,8 @@ def print_runs(runs: list[Run]) -> None:
             continue
         print(
             f"{r.label:<30}{r.rows:>10,}{r.stop_times:>12,}{r.seconds:>8.2f}{r.best_seconds:>8.2f}"
-            f"{r.cpu_seconds:>7.1f}{_fmt_rate(r.rows_per_s):>10}{_fmt_rate(r.stop_times_per_s):>14}"
+            f"{r.cpu_seconds:>7.1f}{_fmt_srv(r.server_cpu_seconds):>7}"
+            f"{_fmt_rate(r.rows_per_s):>10}{_fmt_rate(r.stop_times_per_s):>14}"
             f"{r.peak_rss_mb:>9.0f}{r.base_rss_mb:>9.0f}{r.load1:>7.2f}"
         )
     for r in runs:

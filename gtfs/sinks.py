@@ -1,14 +1,18 @@
 """Where validated rows go: PostgreSQL `COPY` into new partitions, or batched INSERTs for SQLite.
 
 Both write inside the caller's transaction, so an import that fails or is killed leaves nothing.
-On PostgreSQL each file is copied into a table of its own, created with the parent's indexes but
-no foreign key, that `finish` attaches as the version's partition (the attach reuses the indexes
-and checks the foreign key in one pass); the rows become visible with the rest of the
-transaction. Indexes are kept up during COPY rather than built after it: the server maintains
-them on the other core while this process parses, which measured 1.5 s faster on Vilnius than
-one bulk build at the end.
-Rows arrive as lists in spec field order; the sink appends the version id (and the line number
-for files keyed by line) so the column order is fields..., feed_version_id[, line].
+On PostgreSQL each file is copied into a table of its own, with its primary key but no other
+index or foreign key, that `finish` attaches as the version's partition: the attach reuses the
+key, builds the parent's other indexes in bulk and checks the foreign key; the rows become
+visible with the rest of the transaction. Which indexes to keep up during COPY is a balance
+between the two cores: the server maintains them while this process parses, but row by row. The
+primary key is cheap to keep (a trip's or a shape's rows come in key order); an index such as
+(stop_id, departure_time) is not (random inserts). On Vilnius, keeping every index up cost the
+backend 1.9 s of CPU, none 0.95 s, the key alone 1.35 s, and the key alone was the fastest
+import. The COPY data goes out from a thread of its own (`copy_writer`), so parsing does not
+stop whenever the server's socket buffer is full.
+Rows arrive as columns in spec field order; the sink adds the version id (and the line number for
+files keyed by line).
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from gtfs.copy_text import copy_text
-from gtfs.models import partition_name
+from gtfs.copy_text import CopyText
+from gtfs.copy_writer import QueuedCopyWriter
+from gtfs.models import partition_name, table_for
 from gtfs.schedule.spec import FieldType, FileSpec
 
 
@@ -35,10 +40,8 @@ class _FileLayout:
             spec.index_of(k) for k in spec.primary_key if not spec.field_by_name[k].required
         ]
         self.fields = sorted(set(present) | set(self.blank))
-        self.names = [spec.fields[i].name for i in self.fields] + ["feed_version_id"]
+        self.names = [spec.fields[i].name for i in self.fields]
         self.by_line = spec.keyed_by_line
-        if self.by_line:
-            self.names.append("line")
 
     def columns(self, columns: list[list[Any]]) -> list[list[Any]]:
         out = []
@@ -49,8 +52,10 @@ class _FileLayout:
             out.append(values)
         return out
 
-    def quoted_names(self) -> str:
-        return ", ".join(f'"{c}"' for c in self.names)
+    def quoted_names(self, *extra: str) -> str:
+        """The file's columns, then `extra` ones, then `line` for files keyed by line."""
+        names = [*self.names, *extra, *(["line"] if self.by_line else [])]
+        return ", ".join(f'"{c}"' for c in names)
 
 
 class CopySink:
@@ -63,30 +68,37 @@ class CopySink:
         self._stack: ExitStack | None = None
         self._copy: Any = None
         self._layout: _FileLayout | None = None
+        self._text = CopyText()
 
     def begin_file(self, spec: FileSpec, present: list[int]) -> None:
         self._layout = layout = _FileLayout(spec, present)
         part = partition_name(spec.table_name, self.version_id)
-        # The CHECK lets ATTACH skip its scan for rows outside the partition's value.
+        version = int(self.version_id)
+        key = ", ".join(f'"{c.name}"' for c in table_for(spec.name).primary_key.columns)
+        # The primary key only (see above); ATTACH builds the other indexes. The CHECK lets
+        # ATTACH skip its scan for rows outside the partition's value. The version id comes
+        # from the column's default instead of being sent on every row.
         self.raw.execute(
-            f'CREATE TABLE "{part}" (LIKE "{spec.table_name}" INCLUDING DEFAULTS '
-            f"INCLUDING INDEXES, CHECK (feed_version_id = {int(self.version_id)}))"
+            f'CREATE TABLE "{part}" (LIKE "{spec.table_name}" INCLUDING DEFAULTS, '
+            f"PRIMARY KEY ({key}), CHECK (feed_version_id = {version}))"
         )
+        self.raw.execute(f'ALTER TABLE "{part}" ALTER COLUMN feed_version_id SET DEFAULT {version}')
         self._staged.append(spec.table_name)
         self._stack = ExitStack()
         cursor = self._stack.enter_context(self.raw.cursor())
         self._copy = self._stack.enter_context(
-            cursor.copy(f'COPY "{part}" ({layout.quoted_names()}) FROM STDIN')
+            cursor.copy(
+                f'COPY "{part}" ({layout.quoted_names()}) FROM STDIN',
+                writer=QueuedCopyWriter(cursor),
+            )
         )
 
     def write_columns(self, spec: FileSpec, lines: list[int], columns: list[list[Any]]) -> None:  # noqa: ARG002
         assert self._layout is not None
-        n = len(lines)
         out = self._layout.columns(columns)
-        out.append([self.version_id] * n)
         if self._layout.by_line:
             out.append(lines)
-        self._copy.write(copy_text(out, n))
+        self._copy.write(self._text.rows(out, len(lines)))
 
     def end_file(self, spec: FileSpec) -> None:  # noqa: ARG002
         if self._stack is not None:
@@ -125,8 +137,9 @@ class InsertSink:
 
     def begin_file(self, spec: FileSpec, present: list[int]) -> None:
         self._layout = layout = _FileLayout(spec, present)
-        marks = ", ".join("?" * len(layout.names))
-        self._sql = f'INSERT INTO "{spec.table_name}" ({layout.quoted_names()}) VALUES ({marks})'
+        names = layout.quoted_names("feed_version_id")
+        marks = ", ".join("?" * (len(layout.names) + 1 + layout.by_line))
+        self._sql = f'INSERT INTO "{spec.table_name}" ({names}) VALUES ({marks})'
         # SQLAlchemy's Date type keeps ISO strings in SQLite; write them the same way.
         self._dates = [
             k for k, i in enumerate(layout.fields) if spec.fields[i].type is FieldType.DATE

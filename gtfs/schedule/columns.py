@@ -9,9 +9,9 @@ reports notices. Results are the same as parsing each value alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import repeat
-from operator import itemgetter
+from sys import intern
 from typing import Any
 
 from gtfs.schedule.fields import FieldError, Parser
@@ -35,12 +35,11 @@ Problem = tuple[int, str, str, str]
 class ColumnConverter:
     """Turns the raw values of one column (one batch at a time) into parsed values."""
 
-    def __init__(self, position: int, kind: FieldType, parse: Parser) -> None:
-        self.get = itemgetter(position)
+    def __init__(self, kind: FieldType, parse: Parser) -> None:
         self.kind = kind
         self.parse = parse
         self.memo: dict[str, Any] | None = None if kind in NO_MEMO else {"": None}
-        self.convert: Callable[[list[str]], tuple[list[Any], list[Problem], list[int]]]
+        self.convert: Callable[[Sequence[str]], tuple[list[Any], list[Problem], list[int]]]
         if kind in (FieldType.ID, FieldType.TEXT):
             self.convert = self._text
         elif kind in (FieldType.FLOAT, FieldType.LAT, FieldType.LON):
@@ -50,15 +49,18 @@ class ColumnConverter:
         else:
             self.convert = self._each
 
-    def raw(self, batch: list[list[str]]) -> list[str]:
-        return list(map(self.get, batch))
-
     # Each converter returns (values, problems, rows with spaces around a value).
 
-    def _text(self, raw: list[str]) -> tuple[list[Any], list[Problem], list[int]]:
+    def _text(self, raw: Sequence[str]) -> tuple[list[Any], list[Problem], list[int]]:
         joined = SEP.join(raw)
         spaced = _spaced_rows(raw, joined)
-        values = list(map(_EMPTY_TO_NONE.get, raw, raw))
+        if self.kind is FieldType.ID:
+            # One object per distinct id, whichever file it comes from: the ids every trip
+            # keeps (route, service, shape, block, stops) cost one string each, not one per
+            # row, and the lookups between files compare by identity first.
+            values = list(map(_EMPTY_TO_NONE.get, raw, map(intern, raw)))
+        else:
+            values = list(map(_EMPTY_TO_NONE.get, raw, raw))
         problems: list[Problem] = []
         if spaced:
             for i in spaced:
@@ -77,7 +79,7 @@ class ColumnConverter:
                     values[i] = None
         return values, problems, spaced
 
-    def _float(self, raw: list[str]) -> tuple[list[Any], list[Problem], list[int]]:
+    def _float(self, raw: Sequence[str]) -> tuple[list[Any], list[Problem], list[int]]:
         joined = SEP.join(raw)
         if _FLOAT_COLUMN_RE.fullmatch(joined):
             values = [float(v) if v else None for v in raw]
@@ -91,12 +93,28 @@ class ColumnConverter:
                 pass  # a value out of range: find it below
         return self._each(raw)
 
-    def _memoised(self, raw: list[str]) -> tuple[list[Any], list[Problem], list[int]]:
+    def _memoised(self, raw: Sequence[str]) -> tuple[list[Any], list[Problem], list[int]]:
         memo = self.memo
         assert memo is not None
+        try:
+            # Every value seen before: the common case once a file is under way.
+            return list(map(memo.__getitem__, raw)), [], []
+        except KeyError:
+            pass
+        # Parse each new distinct value once; those that parse as they are join the memo.
+        unsettled = False
+        for value in set(raw).difference(memo):
+            if len(memo) >= MEMO_LIMIT or value[0] == " " or value[-1] == " ":
+                unsettled = True
+                continue
+            try:
+                memo[value] = self.parse(value)
+            except FieldError:
+                unsettled = True
+        if not unsettled:
+            return list(map(memo.__getitem__, raw)), [], []
+        # Values to report (or strip, or not memoised): those rows go one by one, in order.
         values = list(map(memo.get, raw, repeat(MISS)))
-        if MISS not in values:
-            return values, [], []
         problems: list[Problem] = []
         spaced: list[int] = []
         for i, v in enumerate(values):
@@ -104,7 +122,7 @@ class ColumnConverter:
                 values[i] = self._slow(i, raw[i], problems, spaced)
         return values, problems, spaced
 
-    def _each(self, raw: list[str]) -> tuple[list[Any], list[Problem], list[int]]:
+    def _each(self, raw: Sequence[str]) -> tuple[list[Any], list[Problem], list[int]]:
         problems: list[Problem] = []
         spaced: list[int] = []
         return [self._slow(i, v, problems, spaced) for i, v in enumerate(raw)], problems, spaced
@@ -127,7 +145,7 @@ class ColumnConverter:
         return parsed
 
 
-def _spaced_rows(raw: list[str], joined: str) -> list[int]:
+def _spaced_rows(raw: Sequence[str], joined: str) -> list[int]:
     """Rows whose value starts or ends with a space; one search of the joined column first."""
     if " " not in joined:
         return []

@@ -85,6 +85,12 @@ class Rule:
         for line, row in zip(lines, rows, strict=True):
             on_row(spec, line, row)
 
+    def on_columns(self, spec: FileSpec, lines: list[int], cols: list[list[Any]]) -> None:
+        """Called for each batch as columns (indexed like `spec.fields`); the default hands the
+        batch to `on_rows`. Override where a check reads whole columns: it saves building a
+        row tuple for every row."""
+        self.on_rows(spec, lines, list(zip(*cols, strict=True)))
+
     def on_file_end(self, spec: FileSpec) -> None:
         """Called when a file in `files` has been read (also when it is absent: not called)."""
 

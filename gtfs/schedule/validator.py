@@ -8,17 +8,17 @@ rolled back anyway, and the pass goes on only to report every notice.
 from __future__ import annotations
 
 import csv
-from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import groupby, islice
-from operator import itemgetter
+from itertools import islice
 from typing import Any, Protocol
 
 from gtfs.schedule.columns import ColumnConverter
 from gtfs.schedule.context import Rule, ValidationContext
 from gtfs.schedule.fields import FieldError, amount_to_minor_units, parser_for
+from gtfs.schedule.gc_pause import collector_paused
 from gtfs.schedule.notices import NoticeContainer
+from gtfs.schedule.primary_keys import PrimaryKeys
 from gtfs.schedule.reader import FeedSource
 from gtfs.schedule.rules import ALL_RULES
 from gtfs.schedule.spec import (
@@ -69,66 +69,6 @@ class _Column:
     converter: ColumnConverter
 
 
-class _KeyTracker:
-    """Duplicate primary keys; (group, sequence) keys keep a compact int array per group."""
-
-    def __init__(self, spec: FileSpec) -> None:
-        self.idx = [spec.index_of(k) for k in spec.primary_key]
-        self.grouped = len(self.idx) == 2 and spec.fields[self.idx[1]].type is FieldType.INT
-        self.seen: set[Any] = set()
-        self.groups: dict[Any, array[int]] = {}
-
-    def duplicates(self, cols: list[list[Any]]) -> list[int]:
-        """Rows of the batch whose key was seen before (in this batch or an earlier one)."""
-        if self.grouped:
-            return self._grouped_duplicates(cols[self.idx[0]], cols[self.idx[1]])
-        keys = list(zip(*(cols[i] for i in self.idx), strict=True))
-        if len(self.idx) == 1 and (None,) in keys:
-            # An empty single-field key is a missing value (reported as such), not a duplicate.
-            keys = [k for k in keys if k != (None,)]
-            index = [i for i, v in enumerate(cols[self.idx[0]]) if v is not None]
-            return [index[i] for i in self._repeated(keys)]
-        return self._repeated(keys)
-
-    def _repeated(self, keys: list[tuple[Any, ...]]) -> list[int]:
-        fresh = set(keys)
-        if len(fresh) == len(keys) and self.seen.isdisjoint(fresh):
-            self.seen |= fresh
-            return []
-        # Something repeats, within the batch or with an earlier one: replay to find which rows.
-        dups = []
-        for i, key in enumerate(keys):
-            if key in self.seen:
-                dups.append(i)
-            self.seen.add(key)
-        return dups
-
-    def _grouped_duplicates(self, groups: list[Any], seqs: list[Any]) -> list[int]:
-        """Rows of one trip (shape) usually come together: a run of sequence numbers that are
-        all distinct and belong to a group not seen before is checked with one set; anything
-        else (a group seen before, a repeat inside the run) is replayed row by row."""
-        dups: list[int] = []
-        offset = 0
-        for group, run in groupby(zip(groups, seqs, strict=True), key=itemgetter(0)):
-            values = [seq for _, seq in run]
-            known = self.groups.get(group)
-            present = [v for v in values if v is not None]
-            if known is None and len(set(present)) == len(present):
-                self.groups[group] = array("q", present)
-            else:
-                if known is None:
-                    known = self.groups[group] = array("q")
-                for i, seq in enumerate(values):
-                    if seq is None:
-                        continue
-                    if seq in known:
-                        dups.append(offset + i)
-                    else:
-                        known.append(seq)
-            offset += len(values)
-        return dups
-
-
 class _FilePlan:
     """What to do with each batch of one file, worked out once from its header."""
 
@@ -150,7 +90,7 @@ class _FilePlan:
             if (name, f.name) in REFERENCED and f.name in header
         ]
         self.deferred: list[tuple[Any, int, str, Any]] = []  # self-references
-        self.keys = _KeyTracker(spec) if spec.primary_key else None
+        self.keys = PrimaryKeys(spec) if spec.primary_key else None
         self.amounts = [i for i, f in enumerate(spec.fields) if f.type is FieldType.AMOUNT]
         self.currency_idx = spec.index_of(spec.currency_field) if spec.currency_field else -1
 
@@ -184,12 +124,13 @@ class Validator:
         self.rules = [r(self.ctx) for r in (ALL_RULES if rules is None else rules)]
 
     def run(self) -> ValidationReport:
-        self._check_file_set()
-        for spec in FILES:
-            if self.source.has(spec.name):
-                self._read_file(spec)
-        for rule in self.rules:
-            rule.on_feed_end()
+        with collector_paused():
+            self._check_file_set()
+            for spec in FILES:
+                if self.source.has(spec.name):
+                    self._read_file(spec)
+            for rule in self.rules:
+                rule.on_feed_end()
         return ValidationReport(self.notices, dict(self.ctx.row_counts), self.source.names())
 
     # -- files ---------------------------------------------------------------------------
@@ -266,7 +207,7 @@ class Validator:
                     field=name,
                 )
                 continue
-            converter = ColumnConverter(pos, spec_field.type, parser_for(spec_field))
+            converter = ColumnConverter(spec_field.type, parser_for(spec_field))
             columns.append(_Column(pos, spec.index_of(name), name, converter))
         for f in spec.fields:
             if f.required and f.name not in seen:
@@ -299,10 +240,8 @@ class Validator:
                     continue
             cols = self._convert_batch(spec, plan, batch, lines)
             count += len(lines)
-            if rules:
-                out = list(zip(*cols, strict=True))
-                for rule in rules:
-                    rule.on_rows(spec, lines, out)
+            for rule in rules:
+                rule.on_columns(spec, lines, cols)
             sink = self._live_sink()
             if sink is not None:
                 sink.write_columns(spec, lines, cols)
@@ -323,8 +262,9 @@ class Validator:
         empty: list[Any] = [None] * n
         cols: list[list[Any]] = [empty] * len(spec.fields)
         bad: set[tuple[int, int]] = set()
+        csv_columns = list(zip(*batch, strict=True))  # every row has the header's width by now
         for col in plan.columns:
-            values, problems, spaced = col.converter.convert(col.converter.raw(batch))
+            values, problems, spaced = col.converter.convert(csv_columns[col.position])
             cols[col.index] = values
             for i in spaced:
                 ctx.warning(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import psycopg
+import pytest
 from sqlalchemy.engine import make_url
 
-from gtfs.copy_text import copy_text
+from gtfs import copy_text as copy_text_module
+from gtfs.copy_text import CopyText, copy_text
 
 ROWS = [
     (1, "plain", 1.5, date(2024, 2, 29)),
@@ -34,3 +36,13 @@ def test_copy_text_round_trips_through_postgresql(postgresql_url: str) -> None:
 def test_all_null_column_is_null() -> None:
     """A column with no value renders as \\N on every row."""
     assert copy_text([[None, None], [1, 2]], 2) == "\\N\t1\n\\N\t2\n"
+
+
+def test_integers_render_the_same_whatever_the_memo_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Integer text is str(int) and NULL for None, when memoised, overfilled or past its limit."""
+    monkeypatch.setattr(copy_text_module, "INT_MEMO_LIMIT", 8)
+    renderer = CopyText()
+    batches = [[1, 2, None, 2], list(range(-3, 10)), [None, 5, 1], list(range(100, 120))]
+    for values in batches * 2:
+        expected = ["\\N" if v is None else str(v) for v in values]
+        assert renderer.column(values, len(values)) == expected

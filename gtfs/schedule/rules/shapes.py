@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import islice
-from operator import itemgetter, le
+from operator import le
 from typing import Any
 
 from gtfs.schedule.context import ValidationContext
-from gtfs.schedule.rules.grouped import GroupedRule
+from gtfs.schedule.rules.grouped import GroupedRule, Part
 from gtfs.schedule.rules.index import Row, index_of
 from gtfs.schedule.rules.stops import check_coordinates
 from gtfs.schedule.spec import FILES_BY_NAME, FileSpec
@@ -50,7 +50,6 @@ class ShapesRule(GroupedRule[ShapeStats]):
             ix("shape_pt_lon"),
             ix("shape_dist_traveled"),
         )
-        self._lat_of, self._dist_of = itemgetter(self.i_lat), itemgetter(self.i_dist)
 
     def last_seq(self, tail: ShapeStats) -> int:
         return tail.last_seq
@@ -58,27 +57,25 @@ class ShapesRule(GroupedRule[ShapeStats]):
     def check(
         self,
         key: str,
-        rows: list[Row],
-        lines: list[int],
+        part: Part,
         tail: ShapeStats | None,
         pairwise: bool,
         single: bool,
         skip: set[int] | None,
     ) -> ShapeStats:
+        lines = part.lines
         if tail is None:
             tail = ShapeStats(first_line=lines[0])
-        lats = list(map(self._lat_of, rows))
-        dists = list(map(self._dist_of, rows))
+        lats, dists = part.col(self.i_lat), part.col(self.i_dist)
         if self._clean(tail, lats, dists):
             # No point near the origin or a pole, distances absent or increasing.
-            last = rows[-1]
             if dists[-1] is not None:
                 tail.prev_distance, tail.prev_line = dists[-1], lines[-1]
-                tail.prev_lat, tail.prev_lon = last[self.i_lat], last[self.i_lon]
+                tail.prev_lat, tail.prev_lon = lats[-1], part.at(self.i_lon, -1)
         else:
-            self._check_rows(key, rows, lines, tail, pairwise, single, skip)
-        tail.count += len(rows)
-        tail.last_seq = rows[-1][self.i_seq]
+            self._check_rows(key, part.rows(), lines, tail, pairwise, single, skip)
+        tail.count += len(lines)
+        tail.last_seq = part.at(self.i_seq, -1)
         return tail
 
     @staticmethod

@@ -1,17 +1,17 @@
 """stop_times.txt: times and distances along each trip, trip edges, which locations are served.
 
-This is the hot path of validation (hundreds of thousands of rows): one buffered list per trip,
-one pass over it in sequence order, and a few dict lookups per stop (not per row).
+This is the hot path of validation (hundreds of thousands of rows): each trip's rows come as
+columns, checked whole at C speed in the common case (times given and in order); only a trip with
+something to report is walked row by row.
 """
 
 from __future__ import annotations
 
-from operator import itemgetter
 from typing import Any
 
 from gtfs.schedule.context import ValidationContext
 from gtfs.schedule.fields import format_time
-from gtfs.schedule.rules.grouped import GroupedRule
+from gtfs.schedule.rules.grouped import GroupedRule, Part
 from gtfs.schedule.rules.index import STOP, Row, TripStats, index_of
 from gtfs.schedule.rules.stops import type_name
 from gtfs.schedule.spec import FILES_BY_NAME, FileSpec
@@ -53,8 +53,6 @@ class StopTimesRule(GroupedRule[TripStats]):
         self.i_win_start = ix("start_pickup_drop_off_window")
         self.i_win_end = ix("end_pickup_drop_off_window")
         self.i_group, self.i_location = ix("location_group_id"), ix("location_id")
-        self._arr_of, self._dep_of = itemgetter(self.i_arr), itemgetter(self.i_dep)
-        self._stop_of, self._dist_of = itemgetter(self.i_stop), itemgetter(self.i_dist)
 
     def last_seq(self, tail: TripStats) -> int:
         return tail.last_seq
@@ -62,27 +60,24 @@ class StopTimesRule(GroupedRule[TripStats]):
     def check(
         self,
         key: str,
-        rows: list[Row],
-        lines: list[int],
+        part: Part,
         tail: TripStats | None,
         pairwise: bool,
         single: bool,
         skip: set[int] | None,
     ) -> TripStats:
-        i_arr, i_dep, i_stop = self.i_arr, self.i_dep, self.i_stop
+        lines = part.lines
+        seqs, stops = part.col(self.i_seq), part.col(self.i_stop)
+        arrs, deps, dists = part.col(self.i_arr), part.col(self.i_dep), part.col(self.i_dist)
         if tail is None:
             tail = TripStats()
-            first = rows[0]
-            tail.first_seq, tail.first_line = first[self.i_seq], lines[0]
-            tail.first_stop = first[i_stop]
-            tail.first_arrival, tail.first_departure = first[i_arr], first[i_dep]
-            tail.first_needs_times = self._needs_times(first)
-        stops = set(map(self._stop_of, rows))
-        if not stops <= self.index.used_stops:
-            self._first_uses(rows, lines, stops)
-        arrs = list(map(self._arr_of, rows))
-        deps = list(map(self._dep_of, rows))
-        dists = list(map(self._dist_of, rows))
+            tail.first_seq, tail.first_line = seqs[0], lines[0]
+            tail.first_stop = stops[0]
+            tail.first_arrival, tail.first_departure = arrs[0], deps[0]
+            tail.first_needs_times = self._needs_times(part, 0)
+        served = set(stops)
+        if not served <= self.index.used_stops:
+            self._first_uses(part.rows(), lines, served)
         if self._clean(tail, arrs, deps, dists):
             # Every time given and in order, distances absent or increasing: nothing to report.
             tail.prev_departure, tail.prev_departure_line = deps[-1], lines[-1]
@@ -90,12 +85,11 @@ class StopTimesRule(GroupedRule[TripStats]):
                 tail.prev_distance, tail.prev_distance_line = dists[-1], lines[-1]
                 tail.has_distance = True
         else:
-            self._check_rows(key, rows, lines, tail, pairwise, single, skip)
-        last = rows[-1]
-        tail.count += len(rows)
-        tail.last_seq, tail.last_line, tail.last_stop = last[self.i_seq], lines[-1], last[i_stop]
-        tail.last_arrival, tail.last_departure = last[i_arr], last[i_dep]
-        tail.last_needs_times = self._needs_times(last)
+            self._check_rows(key, part.rows(), lines, tail, pairwise, single, skip)
+        tail.count += len(lines)
+        tail.last_seq, tail.last_line, tail.last_stop = seqs[-1], lines[-1], stops[-1]
+        tail.last_arrival, tail.last_departure = arrs[-1], deps[-1]
+        tail.last_needs_times = self._needs_times(part, -1)
         return tail
 
     @staticmethod
@@ -193,9 +187,9 @@ class StopTimesRule(GroupedRule[TripStats]):
                     if not new:
                         return
 
-    def _needs_times(self, row: Row) -> bool:
+    def _needs_times(self, part: Part, k: int) -> bool:
         # GTFS-Flex rows with a pickup/drop-off window must not have times at all.
-        return row[self.i_win_start] is None and row[self.i_win_end] is None
+        return part.at(self.i_win_start, k) is None and part.at(self.i_win_end, k) is None
 
     def _first_use(self, row: Row, line: int) -> None:
         """The first row that serves a stop: its location_type is checked once per stop."""
@@ -278,6 +272,24 @@ class StopTimesRule(GroupedRule[TripStats]):
             prev_line=prev_line,
         )
 
+    def _missing_edges(self, trip_id: str, t: TripStats) -> None:
+        edges = [(t.first_line, t.first_arrival, t.first_departure, t.first_needs_times)]
+        if t.last_line != t.first_line:
+            edges.append((t.last_line, t.last_arrival, t.last_departure, t.last_needs_times))
+        for line, arrival, departure, needs in edges:
+            if not needs:
+                continue
+            for value, fname in ((arrival, "arrival_time"), (departure, "departure_time")):
+                if value is None:
+                    self.ctx.error(
+                        "missing_trip_edge",
+                        f"the first and last stop of trip {trip_id} must have {fname}",
+                        file=_FILE,
+                        line=line,
+                        field=fname,
+                        trip_id=trip_id,
+                    )
+
     def finish(self, spec: FileSpec) -> None:  # noqa: ARG002
         index, ctx = self.index, self.ctx
         for trip_id, t in index.trip_stats.items():
@@ -291,22 +303,14 @@ class StopTimesRule(GroupedRule[TripStats]):
                     field="trip_id",
                     value=trip_id,
                 )
-            edges = [(t.first_line, t.first_arrival, t.first_departure, t.first_needs_times)]
-            if t.last_line != t.first_line:
-                edges.append((t.last_line, t.last_arrival, t.last_departure, t.last_needs_times))
-            for line, arrival, departure, needs in edges:
-                if not needs:
-                    continue
-                for value, fname in ((arrival, "arrival_time"), (departure, "departure_time")):
-                    if value is None:
-                        ctx.error(
-                            "missing_trip_edge",
-                            f"the first and last stop of trip {trip_id} must have {fname}",
-                            file=_FILE,
-                            line=line,
-                            field=fname,
-                            trip_id=trip_id,
-                        )
+            # Tested inline: both edges timed is the case of nearly every trip.
+            if (
+                t.first_arrival is None
+                or t.first_departure is None
+                or t.last_arrival is None
+                or t.last_departure is None
+            ) and (t.first_needs_times or t.last_needs_times):
+                self._missing_edges(trip_id, t)
             if t.has_distance and trip_id not in index.trip_shape and trip_line is not None:
                 ctx.warning(
                     "shape_dist_traveled_without_shape",
