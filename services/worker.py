@@ -1,34 +1,110 @@
-"""The background worker: polls GTFS-Realtime sources, prunes stale real-time state, delivers
-the outbox and reconciles payments.
+"""The background worker: Dramatiq worker processes run the jobs, a scheduler enqueues the
+periodic ones (GTFS-Realtime polling, pruning, the outbox relay, payment reconciliation,
+refresh-token purge).
 
-A failing source is logged and retried next round; it never stops the others. SIGTERM and
-SIGINT end the loop after the current round, so a container stops cleanly.
+`mobility worker` runs Dramatiq's own process supervisor (`dramatiq.cli`): JOBS_PROCESSES
+worker processes of JOBS_THREADS threads, and the scheduler as its fork process. On the
+embedded default (no REDIS_URL) the API process runs both in threads (`start_in_thread`).
+A periodic job that fails is logged and not retried: its next tick does the work anew.
 """
 
 from __future__ import annotations
 
 import logging
-import signal
 import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from gtfs.realtime.jobs import ingest_source, prune_stale_state, summary_line
-from mobility.db import session_scope
+from mobility.db import reset_engine_cache, session_scope
 from mobility.errors import MobilityError
-from mobility.outbox import dispatch_pending
+from mobility.jobs import get_runtime, register_job
+from mobility.jobs.inprocess import InProcessWorker
+from mobility.jobs.scheduler import Periodic, Scheduler
+from mobility.outbox import RELAY_JOB, dispatch_pending, relay_pending
 from mobility.settings import get_settings
-from services.wiring import install, install_worker_jobs
+from services.logging_setup import configure_logging
+from services.wiring import install
 from ticketing.accounts.service import purge_expired_refresh_tokens
 from ticketing.orders.reconcile import reconcile
 from ticketing.payments.factory import get_payment_provider
 
 log = logging.getLogger("mobility.worker")
+RELAY_EVERY_S = 15.0
 PRUNE_EVERY_S = 300.0
 RECONCILE_EVERY_S = 600.0
+PURGE_EVERY_S = 3600.0
+EMBEDDED_THREADS = 2
+
+
+def poll_realtime(feed_id: str) -> None:
+    """Ingest one GTFS-Realtime source of REALTIME_FEEDS (bad payload, source down: the next
+    tick tries again). The job carries the feed id only: a source's URL may hold an API key,
+    and a job's arguments are stored in the broker and written in its failure logs."""
+    url = dict(get_settings().realtime_sources()).get(feed_id)
+    if url is None:
+        log.warning("realtime %s: no longer in REALTIME_FEEDS", feed_id)
+        return
+    try:
+        log.info(summary_line(feed_id, ingest_source(url, feed_id)))
+    except MobilityError as exc:
+        log.warning("realtime %s: %s", feed_id, exc.detail)
+
+
+def prune_realtime() -> None:
+    log.info("pruned %d stale real-time record(s)", prune_stale_state())
+
+
+def reconcile_payments() -> None:
+    """Repair payments and passes left inconsistent by a crash or a lost webhook."""
+    with session_scope() as session:
+        report = reconcile(session, get_payment_provider(), datetime.now(UTC))
+    log.info("reconciliation: %s", report.summary())
+
+
+def purge_refresh_tokens() -> None:
+    """Forget refresh tokens expired for a day or more."""
+    with session_scope() as session:
+        purged = purge_expired_refresh_tokens(session, datetime.now(UTC) - timedelta(days=1))
+    log.info("%d expired refresh token(s) purged", purged)
+
+
+def register_jobs() -> None:
+    """The outbox handlers and the periodic jobs (idempotent)."""
+    install()
+    for name, fn, every in (
+        ("realtime.poll", poll_realtime, get_settings().realtime_poll_s),
+        ("realtime.prune", prune_realtime, PRUNE_EVERY_S),
+        ("payments.reconcile", reconcile_payments, RECONCILE_EVERY_S),
+        ("accounts.purge_refresh_tokens", purge_refresh_tokens, PURGE_EVERY_S),
+    ):
+        # Stale ticks (a worker down for an hour) are dropped, not run one after another.
+        register_job(name, fn, max_retries=0, max_age_s=max(every, 30.0))
+
+
+def setup_broker() -> None:
+    """Every job declared on the broker of the settings."""
+    register_jobs()
+    get_runtime().declare_all()
+
+
+def setup_worker_process() -> None:
+    """The broker callable of the `dramatiq` command (each worker process calls it once): our
+    logging (LOG_FORMAT, credentials masked; `--skip-logging` leaves it to us), then the jobs."""
+    configure_logging()
+    setup_broker()
+
+
+def run_scheduler() -> int:
+    """The scheduler, as the `dramatiq` command's fork process (SIGTERM ends it)."""
+    configure_logging()
+    setup_broker()
+    Worker.from_settings().scheduler().run()
+    return 0
 
 
 @dataclass
@@ -36,83 +112,86 @@ class Worker:
     sources: list[tuple[str, str]]
     period_s: float
     # Inside the API process of the embedded default: everything but payment reconciliation,
-    # which stays with one `mobility worker` however many API processes run.
+    # which stays with `mobility worker` however many API processes run.
     embedded: bool = False
     stop: threading.Event = field(default_factory=threading.Event)
-    _last_prune: float = 0.0
-    _last_reconcile: float = 0.0
 
     @classmethod
     def from_settings(cls) -> Worker:
         settings = get_settings()
         return cls(settings.realtime_sources(), settings.realtime_poll_s)
 
-    def run(self, *, once: bool = False, handle_signals: bool = True) -> None:
-        """Rounds every `period_s` until stopped (SIGTERM/SIGINT when `handle_signals`, which
-        only the main thread may; `stop` otherwise)."""
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-        install()
-        install_worker_jobs()
-        if not once and handle_signals:
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(sig, lambda *_: self.stop.set())
-        log.info(
-            "worker started: %d real-time source(s), every %.0f s", len(self.sources), self.period_s
-        )
-        while True:
-            started = time.monotonic()
+    def periodic(self) -> list[Periodic]:
+        entries = [
+            Periodic("outbox.relay", RELAY_EVERY_S, RELAY_JOB),
+            Periodic("realtime.prune", PRUNE_EVERY_S, "realtime.prune"),
+            Periodic("accounts.purge", PURGE_EVERY_S, "accounts.purge_refresh_tokens"),
+        ]
+        entries += [
+            Periodic(f"realtime.poll:{feed}", self.period_s, "realtime.poll", (feed,))
+            for feed, _url in self.sources
+        ]
+        if not self.embedded:
+            entries.append(Periodic("payments.reconcile", RECONCILE_EVERY_S, "payments.reconcile"))
+        return entries
+
+    def scheduler(self) -> Scheduler:
+        return Scheduler(self.periodic(), stop=self.stop)
+
+    def round(self) -> None:
+        """Everything once, in this process and now (`mobility worker --once`, cron)."""
+        register_jobs()
+        log.info("delivered %d outbox message(s)", dispatch_pending())
+        if get_settings().redis_url:  # an in-memory queue would die with this process unrun
+            log.info("relayed %d outbox message(s)", relay_pending())
+        jobs: list[tuple[str, Callable[[], None]]] = [
+            (f"realtime {feed_id}", partial(poll_realtime, feed_id)) for feed_id, _ in self.sources
+        ]
+        jobs += [("prune", prune_realtime), ("refresh-token purge", purge_refresh_tokens)]
+        if not self.embedded:
+            jobs.append(("reconciliation", reconcile_payments))
+        for name, job in jobs:  # one failing job must not keep the others from running
             try:
-                self.round()
-            except Exception:  # a failed round must not end the loop: the next may succeed
-                log.exception("worker round failed")
-            if once or self.stop.wait(max(0.0, self.period_s - (time.monotonic() - started))):
-                break
-        log.info("worker stopped")
+                job()
+            except (MobilityError, SQLAlchemyError) as exc:
+                log.warning("%s failed: %s", name, exc)
 
     def start_in_thread(self) -> threading.Thread:
-        """Run in a daemon thread of this process (stop with `stop.set()`, then join)."""
-        thread = threading.Thread(
-            target=self.run, kwargs={"handle_signals": False}, name="mobility-worker", daemon=True
-        )
+        """Jobs and scheduler in this process (the embedded default); `stop.set()`, then join."""
+        thread = threading.Thread(target=self._run_embedded, name="mobility-worker", daemon=True)
         thread.start()
         return thread
 
-    def round(self) -> None:
-        self.deliver_outbox()
-        for feed_id, url in self.sources:
-            try:
-                log.info(summary_line(feed_id, ingest_source(url, feed_id)))
-            except MobilityError as exc:  # bad payload, source down: next round may do better
-                log.warning("realtime %s: %s", feed_id, exc.detail)
-        if time.monotonic() - self._last_prune >= PRUNE_EVERY_S:
-            self._last_prune = time.monotonic()
-            try:
-                log.info("pruned %d stale real-time record(s)", prune_stale_state())
-            except MobilityError as exc:
-                log.warning("prune failed: %s", exc.detail)
-        if not self.embedded and time.monotonic() - self._last_reconcile >= RECONCILE_EVERY_S:
-            self._last_reconcile = time.monotonic()
-            self.reconcile()
-
-    def deliver_outbox(self) -> None:
-        """Messages not delivered in process (a crash, a failing handler) are retried here."""
+    def _run_embedded(self) -> None:
+        setup_broker()
+        jobs = InProcessWorker(EMBEDDED_THREADS)
+        jobs.start()
         try:
-            delivered = dispatch_pending()
-        except SQLAlchemyError as exc:
-            log.warning("outbox dispatch failed: %s", exc.__class__.__name__)
-            return
-        if delivered:
-            log.info("delivered %d outbox message(s)", delivered)
+            self.scheduler().run()
+        finally:
+            jobs.stop()
 
-    def reconcile(self) -> None:
-        """Repair payments and passes; forget refresh tokens expired for a day or more."""
-        now = datetime.now(UTC)
-        try:
-            with session_scope() as session:
-                report = reconcile(session, get_payment_provider(), now)
-                purged = purge_expired_refresh_tokens(session, now - timedelta(days=1))
-            log.info(
-                "reconciliation: %s; %d expired refresh token(s) purged", report.summary(), purged
-            )
-        except (MobilityError, SQLAlchemyError) as exc:
-            log.warning("reconciliation failed: %s", exc)
+
+def run_processes(processes: int, threads: int) -> int:
+    """Dramatiq's supervisor: worker processes and the scheduler; its exit code."""
+    import dramatiq.cli
+
+    configure_logging()
+    # The children are forked: none may inherit this process's database connections.
+    reset_engine_cache()
+    args = dramatiq.cli.make_argument_parser().parse_args(
+        [
+            "services.worker:setup_worker_process",
+            "--skip-logging",
+            "--processes",
+            str(processes),
+            "--threads",
+            str(threads),
+            "--fork-function",
+            "services.worker:run_scheduler",
+            "--worker-shutdown-timeout",
+            "30000",
+        ]
+    )
+    code: int = dramatiq.cli.main(args)
+    return code

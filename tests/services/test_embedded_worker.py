@@ -69,9 +69,12 @@ def test_the_embedded_worker_feeds_the_planner(embedded: TestClient) -> None:
     assert leg["arrival"].startswith(f"{WEEKDAY}T08:37:00")
 
 
-def test_a_failing_round_does_not_end_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    """An unexpected error in a round (the database restarting, say) is logged and the loop
-    goes on: an embedded poller thread would otherwise stop for good, silently."""
+def test_a_failing_job_does_not_end_the_worker(
+    monkeypatch: pytest.MonkeyPatch,
+    settings_env: None,  # noqa: ARG001
+) -> None:
+    """An unexpected error in a periodic job (the database restarting, say) is logged and the
+    next tick runs it again: an embedded worker thread would otherwise stop for good, silently."""
     calls: list[str] = []
 
     def broken(_url: str, feed_id: str) -> object:
@@ -80,10 +83,14 @@ def test_a_failing_round_does_not_end_the_worker(monkeypatch: pytest.MonkeyPatch
             worker.stop.set()
         raise RuntimeError("database restarting")
 
+    monkeypatch.setenv("REALTIME_FEEDS", "ctl=unused")
+    get_settings.cache_clear()
     monkeypatch.setattr("services.worker.ingest_source", broken)
     monkeypatch.setattr("services.worker.prune_stale_state", lambda: 0)
     worker = Worker([("ctl", "unused")], 0.01, embedded=True)
     thread = worker.start_in_thread()
     thread.join(timeout=WAIT_S)
     assert not thread.is_alive()
-    assert calls == ["ctl", "ctl"]
+    # Ticks already queued when the stop came may run too: at least two, all of this feed.
+    assert len(calls) >= 2
+    assert set(calls) == {"ctl"}
