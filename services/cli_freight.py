@@ -49,7 +49,8 @@ def terminals(
         bool, typer.Option("--all", help="Include terminals the current data set no longer has")
     ] = False,
 ) -> None:
-    """List the terminals: code, kind, modes, position, gate capacity, links and services."""
+    """List the terminals: code, kind, modes, position, gate capacity, the cargo they take
+    beyond dry containers (reefer, hazardous), links and services."""
     from mobility.db import session_scope
     from mobility.errors import MobilityError
     from mobility.freight.repository import FreightRepository
@@ -64,9 +65,11 @@ def terminals(
             for t in rows:
                 links, services = usage.get(t.id, (0, 0))
                 state = "" if t.active else "  (inactive)"
+                # "-": dry containers only; the route search keeps other cargo out.
+                accepts = "+".join(sorted(filter(None, t.accepts.split(",")))) or "-"
                 lines.append(
                     f"{t.code:<14} {t.kind:<14} {t.modes:<14} {t.lat:8.3f} {t.lon:8.3f} "
-                    f"{t.gate_capacity_teu_per_hour:5d} TEU/h {links:3d} links "
+                    f"{t.gate_capacity_teu_per_hour:5d} TEU/h {accepts:<16} {links:3d} links "
                     f"{services:3d} services  {t.name}{state}"
                 )
     except MobilityError as exc:

@@ -94,6 +94,9 @@ def load_freight(
         currency=data.currency,
         tonnes_per_teu=data.cargo.tonnes_per_teu,
         transshipment_rule=data.transshipment.rule,
+        road_access=(
+            None if data.road_access is None else data.road_access.model_dump(mode="json")
+        ),
         document=json.dumps(data.document(), sort_keys=True, ensure_ascii=False),
         loaded_at=now or datetime.now(UTC),
     )
@@ -136,6 +139,7 @@ def _write_terminals(
             "handling_cost_cents": terminal.handling_cost_per_teu_cents,
             "currency": data.currency,
             "gate_capacity_teu_per_hour": terminal.gate_capacity_teu_per_hour,
+            "accepts": ",".join(terminal.accepts),
             "source": terminal.source,
             "estimated": ",".join(terminal.estimated),
             "active": True,
@@ -217,6 +221,7 @@ def _write_network(
                     cost_per_teu_cents=link.cost_per_teu_cents,
                     currency=data.currency,
                     emission_factor=link.emission_factor or data.default_factor(link.mode),
+                    accepts=",".join(link.accepts),
                     source=link.source,
                     estimated=",".join(link.estimated),
                 )
@@ -235,6 +240,7 @@ def _write_network(
             cost_per_teu_cents=service.cost_per_teu_cents,
             currency=data.currency,
             emission_factor=service.emission_factor or data.default_factor(service.mode),
+            accepts=",".join(service.accepts),
             source=service.source,
             estimated=",".join(service.estimated),
         )

@@ -12,8 +12,10 @@ to the version's `timezone` (Europe/Rome), weekdays 0 = Monday .. 6 = Sunday.
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Float,
@@ -51,8 +53,15 @@ class FreightDatasetVersion(Base):
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     tonnes_per_teu: Mapped[float] = mapped_column(Float, nullable=False)
     transshipment_rule: Mapped[str] = mapped_column(Text, nullable=False)
+    # The file's [road_access] (first/last mile to coordinates), None when it has none.
+    road_access: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     document: Mapped[str] = mapped_column(Text, nullable=False)  # canonical JSON of the file
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+def _accepts() -> Mapped[str]:
+    # Cargo kinds taken beyond dry general cargo, comma-separated: "reefer,hazardous" or "".
+    return mapped_column(String(32), nullable=False, server_default="")
 
 
 def _version_fk() -> Mapped[int]:
@@ -82,6 +91,7 @@ class FreightTerminal(Base):
     handling_cost_cents: Mapped[int] = mapped_column(Integer, nullable=False)  # per TEU
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     gate_capacity_teu_per_hour: Mapped[int] = mapped_column(Integer, nullable=False)
+    accepts: Mapped[str] = _accepts()
     source: Mapped[str] = mapped_column(Text, nullable=False)
     estimated: Mapped[str] = mapped_column(Text, nullable=False)  # field names, comma-separated
     active: Mapped[bool] = mapped_column(Boolean, nullable=False)
@@ -137,6 +147,7 @@ class FreightLink(Base):
     emission_factor: Mapped[str] = mapped_column(
         ForeignKey("freight_emission_factors.code"), nullable=False
     )
+    accepts: Mapped[str] = _accepts()
     source: Mapped[str] = mapped_column(Text, nullable=False)
     estimated: Mapped[str] = mapped_column(Text, nullable=False)
 
@@ -173,6 +184,7 @@ class FreightService(Base):
     emission_factor: Mapped[str] = mapped_column(
         ForeignKey("freight_emission_factors.code"), nullable=False
     )
+    accepts: Mapped[str] = _accepts()
     source: Mapped[str] = mapped_column(Text, nullable=False)
     estimated: Mapped[str] = mapped_column(Text, nullable=False)
 

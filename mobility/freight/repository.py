@@ -9,9 +9,13 @@ from sqlalchemy.orm import Session
 
 from mobility.freight.models import (
     FreightDatasetVersion,
+    FreightEmissionFactor,
     FreightLink,
     FreightService,
+    FreightServiceDeparture,
     FreightTerminal,
+    FreightTerminalHours,
+    FreightTransshipmentFactor,
 )
 
 
@@ -49,3 +53,35 @@ class FreightRepository:
             ).all()
         )
         return {t: (links.get(t, 0), services.get(t, 0)) for t in set(links) | set(services)}
+
+    # -- the network, as the route search reads it ------------------------------------------
+
+    def opening_hours(self) -> Sequence[FreightTerminalHours]:
+        return self.session.scalars(
+            select(FreightTerminalHours).order_by(
+                FreightTerminalHours.terminal_id,
+                FreightTerminalHours.weekday,
+                FreightTerminalHours.open_min,
+            )
+        ).all()
+
+    def links(self) -> Sequence[FreightLink]:
+        return self.session.scalars(select(FreightLink).order_by(FreightLink.id)).all()
+
+    def services(self) -> Sequence[FreightService]:
+        return self.session.scalars(select(FreightService).order_by(FreightService.code)).all()
+
+    def service_departures(self) -> Sequence[FreightServiceDeparture]:
+        return self.session.scalars(
+            select(FreightServiceDeparture).order_by(
+                FreightServiceDeparture.service_id,
+                FreightServiceDeparture.weekday,
+                FreightServiceDeparture.departure_time,
+            )
+        ).all()
+
+    def emission_factors(self) -> Sequence[FreightEmissionFactor]:
+        return self.session.scalars(select(FreightEmissionFactor)).all()
+
+    def transshipment_factors(self) -> Sequence[FreightTransshipmentFactor]:
+        return self.session.scalars(select(FreightTransshipmentFactor)).all()

@@ -44,6 +44,21 @@ class Mode(StrEnum):
     SEA = "sea"
 
 
+# What a terminal, service or link declares it takes beyond dry general cargo: refrigerated
+# containers (power: plugs or gensets) and dangerous goods (ADR road, RID rail, IMDG sea).
+CargoKind = Literal["reefer", "hazardous"]
+CARGO_KINDS: tuple[CargoKind, ...] = ("reefer", "hazardous")
+
+
+def _distinct(values: list[CargoKind]) -> list[CargoKind]:
+    if len(set(values)) != len(values):
+        raise ValueError("lists a cargo kind twice")
+    return values
+
+
+Accepts = Annotated[list[CargoKind], AfterValidator(_distinct)]
+
+
 class TerminalKind(StrEnum):
     PORT_TERMINAL = "port_terminal"
     INTERPORTO = "interporto"
@@ -127,6 +142,8 @@ class Terminal(_Documented):
     handling_min: Annotated[int, Field(ge=0, le=MINUTES_PER_DAY, strict=True)]
     handling_cost_per_teu_cents: Cents
     gate_capacity_teu_per_hour: Annotated[int, Field(ge=1, le=100_000, strict=True)]
+    # Dry general cargo always; reefer and hazardous only where listed.
+    accepts: Accepts = []
 
 
 class Link(_Documented):
@@ -139,6 +156,8 @@ class Link(_Documented):
     cost_per_teu_cents: Cents
     both_ways: bool = True
     emission_factor: Code | None = None
+    # Roads and lines carry any cargo unless restricted (e.g. ADR tunnel categories).
+    accepts: Accepts = list(CARGO_KINDS)
 
 
 class Departure(_Model):
@@ -162,6 +181,8 @@ class Service(_Documented):
     cutoff_min: Minutes
     cost_per_teu_cents: Cents
     emission_factor: Code | None = None
+    # Dry general cargo always; reefer and hazardous only where listed.
+    accepts: Accepts = []
 
     @field_validator("mode")
     @classmethod
@@ -205,6 +226,19 @@ class Transshipment(_Model):
     factors: Annotated[list[TransshipmentFactor], Field(min_length=1)]
 
 
+class RoadAccess(_Documented):
+    """First and last mile between a point (a shipper's coordinates) and a terminal: the road
+    formula of the data set on the great-circle distance times `circuity_factor`."""
+
+    circuity_factor: Annotated[float, Field(ge=1, le=3)]
+    speed_kmh: Annotated[float, Field(gt=0, le=130)]
+    access_min: Annotated[int, Field(ge=0, le=MINUTES_PER_DAY, strict=True)]
+    base_cost_per_teu_cents: Cents
+    cost_per_km_per_teu_cents: Cents
+    max_distance_km: Annotated[float, Field(gt=0, le=2_000)]
+    emission_factor: Code | None = None
+
+
 class FreightData(_Model):
     dataset: Code
     title: Name
@@ -217,6 +251,7 @@ class FreightData(_Model):
     services: list[Service] = []
     emission_factors: Annotated[list[EmissionFactor], Field(min_length=1)]
     transshipment: Transshipment
+    road_access: RoadAccess | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -308,6 +343,20 @@ def cross_check(data: FreightData) -> list[dict[str, str]]:
         served(f"services[{i}].to", service.to, service.mode)
         if service.from_ == service.to:
             add(f"services[{i}].to", "a service runs between two different terminals")
+        if (service.mode, service.from_, service.to) not in seen_links:
+            # The link's distance gives the service's tonne-km, hence its CO2e.
+            add(
+                f"services[{i}]",
+                f"no {service.mode.value} link from {service.from_!r} to {service.to!r} "
+                "gives its distance",
+            )
+        for code in (service.from_, service.to):
+            held = terminals.get(code)
+            if held is not None and (missing := set(service.accepts) - set(held.accepts)):
+                add(
+                    f"services[{i}].accepts",
+                    f"takes {', '.join(sorted(missing))} but terminal {code!r} does not",
+                )
         departures = [(d.day, d.time) for d in service.departures]
         origin = terminals.get(service.from_)
         for j, (day, at) in enumerate(departures):
@@ -333,21 +382,29 @@ def cross_check(data: FreightData) -> list[dict[str, str]]:
     ]
     for section, items in routed:
         for i, item in enumerate(items):
+            where = f"{section}[{i}]"
             if item.emission_factor is None:
                 if data.default_factor(item.mode) is None:
                     add(
-                        f"{section}[{i}].emission_factor",
+                        f"{where}.emission_factor",
                         f"none given and no mode_default factor for {item.mode.value}",
                     )
                 continue
             named = by_code.get(item.emission_factor)
             if named is None:
-                add(f"{section}[{i}].emission_factor", f"unknown factor {item.emission_factor!r}")
+                add(f"{where}.emission_factor", f"unknown factor {item.emission_factor!r}")
             elif named.mode is not item.mode:
                 add(
-                    f"{section}[{i}].emission_factor",
+                    f"{where}.emission_factor",
                     f"factor {named.code!r} is for {named.mode.value}, not {item.mode.value}",
                 )
+    access = data.road_access
+    if access is not None:
+        if access.emission_factor is None:
+            if data.default_factor(Mode.ROAD) is None:
+                add("road_access.emission_factor", "none given and no mode_default road factor")
+        elif (named := by_code.get(access.emission_factor)) is None or named.mode is not Mode.ROAD:
+            add("road_access.emission_factor", f"no road factor {access.emission_factor!r}")
     factors = data.transshipment.factors
     unique("transshipment.factors", "terminal_kind", [f.terminal_kind.value for f in factors])
     for i, hub in enumerate(factors):

@@ -39,8 +39,9 @@ def test_check_validates_without_a_database(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("settings_env")
 def test_load_then_list_terminals(tmp_path: Path) -> None:
-    """load prints the counts, again it says unchanged; terminals lists them by code; a broken
-    file exits 1 and the listing is the same afterwards."""
+    """load prints the counts, again it says unchanged; terminals lists them by code with the
+    cargo each takes beyond dry containers; a broken file exits 1 and the listing is
+    the same afterwards."""
     code, out, err = run("load", str(FREIGHT_FILE))
     assert code == 0, err
     assert "freight ligurian-tuscan-freight: version" in out
@@ -57,6 +58,10 @@ def test_load_then_list_terminals(tmp_path: Path) -> None:
     assert len(lines) == 19
     assert lines[0].startswith("BLQ ")
     assert any(line.startswith("GUA ") and "Guasticce" in line for line in lines)
+    accepts = {line.split()[0]: line.split()[7] for line in lines}
+    assert accepts["LSP-LSCT"] == "hazardous+reefer"
+    assert accepts["RUB"] == "hazardous"
+    assert accepts["LSP-TDG"] == "reefer"
 
     broken = tmp_path / "broken.toml"
     text = shipped_text()

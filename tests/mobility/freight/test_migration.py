@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from mobility.freight import models
+from mobility.freight.bookings import models as bookings
 from tests.schema_diffs import schema_diffs
 
 TABLES = {
@@ -16,6 +17,9 @@ TABLES = {
     models.FreightServiceDeparture.__tablename__,
     models.FreightEmissionFactor.__tablename__,
     models.FreightTransshipmentFactor.__tablename__,
+    bookings.FreightDepartureCapacity.__tablename__,
+    bookings.FreightBooking.__tablename__,
+    bookings.FreightBookingReservation.__tablename__,
 }
 
 

@@ -1,0 +1,1 @@
+"""Bookings of intermodal freight routes: capacity held on dated service departures."""
