@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from mobility.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
 
+# One definition for every domain that takes an Idempotency-Key; ticketing's callers import
+# them from here as before.
+from mobility.idempotency import IdempotencyKeyMissing, IdempotencyKeyReused
 
-class IdempotencyKeyMissing(BadRequest):
-    type_slug = "idempotency-key-missing"
-    title = "Idempotency-Key header required"
-
-
-class IdempotencyKeyReused(Conflict):
-    type_slug = "idempotency-key-reused"
-    title = "Idempotency-Key reused with a different request"
+__all__ = ["IdempotencyKeyMissing", "IdempotencyKeyReused"]
 
 
 class OrderNotFound(NotFound):

@@ -14,6 +14,7 @@ from mobility.auth.errors import Forbidden
 from mobility.auth.principals import Principal, PrincipalKind, Scope
 from mobility.deps import SessionDep
 from mobility.errors import ValidationFailed
+from mobility.idempotency import idempotency_key as idempotency_key_of
 from mobility.problems import problem_responses
 from mobility.settings import get_settings
 from ticketing.accounts.access import ensure_own_account
@@ -47,7 +48,6 @@ from ticketing.payments.factory import get_payment_provider
 from ticketing.payments.provider import PaymentProvider
 
 router = APIRouter(tags=["orders"])
-MAX_KEY_LENGTH = 200
 
 
 def _provider() -> PaymentProvider:
@@ -55,16 +55,6 @@ def _provider() -> PaymentProvider:
 
 
 ProviderDep = Annotated[PaymentProvider, Depends(_provider)]
-
-
-def _idempotency_key(value: str | None) -> str:
-    if value is None or not value.strip():
-        raise IdempotencyKeyMissing(
-            "send an Idempotency-Key header (e.g. a UUID) with this request"
-        )
-    if len(value) > MAX_KEY_LENGTH or not value.isprintable():
-        raise ValidationFailed(f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters")
-    return value.strip()
 
 
 def _traveller_account(principal: Principal) -> str:
@@ -153,7 +143,7 @@ def create_order(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> OrderOut:
     """Order products; a retry with the same Idempotency-Key returns the same order."""
-    key = _idempotency_key(idempotency_key)
+    key = idempotency_key_of(idempotency_key)
     created = service.create_order(
         session,
         account_id=_traveller_account(principal),
@@ -237,7 +227,7 @@ def refund_order(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> RefundOut:
     """Refund all or part of an order; its passes are revoked or shortened at the gates."""
-    key = _idempotency_key(idempotency_key)
+    key = idempotency_key_of(idempotency_key)
     if principal.operator_id is not None and not principal.is_admin:
         raise Forbidden("refunds of integrated orders are issued by the authority's staff")
     service.get_order(session, order_id)  # 404 before anything else

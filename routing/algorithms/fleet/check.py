@@ -32,6 +32,8 @@ def _check_route(problem: FleetProblem, route: Route) -> list[str]:
                 f"{label} serves {name} at {stop.start}, after its window closes at "
                 f"{tw[stop.node, 1]}"
             )
+        if problem.is_closed(stop.node, stop.start):
+            errors.append(f"{label} serves {name} at {stop.start}, when it is closed")
         if stop.departure < stop.start + int(problem.service[stop.node]):
             errors.append(f"{label} leaves {name} before its service is done")
         load += int(problem.demand[stop.node])
@@ -57,8 +59,9 @@ def check_solution(problem: FleetProblem, solution: FleetSolution) -> list[str]:
 
     Checks that each job is served exactly once or reported unassigned (not both), vehicles
     exist and are used at most once, times are consistent with travel and service times and
-    within every window and shift, loads stay within capacity, each pickup-delivery pair is on
-    one route with the pickup first (or both unassigned), and the reported distance adds up.
+    within every window and shift and outside closures, loads stay within capacity, each
+    pickup-delivery pair is on one route with the pickup first (or both unassigned), and the
+    reported distance adds up.
 
     Parameters
     ----------

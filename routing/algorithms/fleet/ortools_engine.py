@@ -6,7 +6,8 @@ evaluates them in C++ without calling back into Python.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -46,6 +47,7 @@ def solve_ortools(
     params: SolveParams,
     skip: Sequence[int] = (),
     initial_routes: dict[int, list[int]] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> EngineResult:
     """Solve with OR-Tools' routing library and guided local search.
 
@@ -59,6 +61,9 @@ def solve_ortools(
         Jobs to leave out of the model (known to be unservable).
     initial_routes
         Optional warm start: vehicle number to job nodes; ignored if OR-Tools rejects it.
+    progress
+        Called with the share of the time limit used each time the search finds a better
+        solution.
 
     Returns
     -------
@@ -95,7 +100,11 @@ def solve_ortools(
     time_dim = routing.GetDimensionOrDie("Time")
     for node in jobs:
         early, late = (int(t) for t in problem.time_windows[node])
-        time_dim.CumulVar(manager.NodeToIndex(local[node])).SetRange(early, late)
+        cumul = time_dim.CumulVar(manager.NodeToIndex(local[node]))
+        cumul.SetRange(early, late)
+        for closed_from, closed_until in problem.closed.get(node, ()):
+            if closed_until > early and closed_from <= late:
+                cumul.RemoveInterval(closed_from, closed_until - 1)  # inclusive bounds
     for vehicle, (_, _, earliest, latest, type_index) in enumerate(bounds):
         time_dim.CumulVar(routing.Start(vehicle)).SetRange(earliest, latest)
         time_dim.CumulVar(routing.End(vehicle)).SetRange(earliest, latest)
@@ -134,6 +143,14 @@ def solve_ortools(
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
     search.time_limit.FromMilliseconds(max(1, int(params.time_limit_s * 1000)))
+
+    if progress is not None:
+        started, limit = time.monotonic(), params.time_limit_s
+
+        def on_solution() -> None:
+            progress(min(1.0, (time.monotonic() - started) / limit))
+
+        routing.AddAtSolutionCallback(on_solution)
 
     assignment = None
     if initial_routes:

@@ -10,10 +10,16 @@ node adds ``demand[node]`` to the vehicle's load, which starts at 0 and must sta
 ``[0, capacity]``. A delivery-only route (Solomon's customers) is therefore the same as loading
 the total at the depot; a pickup-delivery pair is ``+q`` at the pickup and ``-q`` at the
 delivery.
+
+A node may also be closed at times within its window (a terminal's night or lunch closure,
+or the days between two opening periods): `closed` lists, per node, half-open intervals
+``[a, b)`` in which service cannot start.
 """
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -94,6 +100,9 @@ class FleetProblem:
         Time units per reported time unit.
     names
         Optional external ids of the nodes, for reports (default: the node index).
+    closed
+        Per node, sorted disjoint half-open intervals ``(a, b)`` within which service may not
+        start (nodes not listed are open throughout their window).
     """
 
     distance: IntArray
@@ -106,6 +115,7 @@ class FleetProblem:
     distance_scale: int = 1
     time_scale: int = 1
     names: tuple[str, ...] | None = None
+    closed: Mapping[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     depots: tuple[int, ...] = field(init=False)
     jobs: tuple[int, ...] = field(init=False)
 
@@ -149,6 +159,19 @@ class FleetProblem:
         depot_set = set(depots)
         object.__setattr__(self, "jobs", tuple(i for i in range(n) if i not in depot_set))
         self._validate_pairs(depot_set)
+        self._validate_closed(depot_set)
+
+    def _validate_closed(self, depots: set[int]) -> None:
+        for node, intervals in self.closed.items():
+            if not 0 <= node < self.size or node in depots:
+                raise ValueError(f"closed intervals given for {node}, which is not a job")
+            previous_end = None
+            for start, end in intervals:
+                if start >= end:
+                    raise ValueError(f"node {node}: closed interval ({start}, {end}) is empty")
+                if previous_end is not None and start < previous_end:
+                    raise ValueError(f"node {node}: closed intervals overlap or are unsorted")
+                previous_end = end
 
     def _validate_pairs(self, depots: set[int]) -> None:
         seen: set[int] = set()
@@ -184,7 +207,36 @@ class FleetProblem:
         """External id of a node."""
         return self.names[node] if self.names is not None else str(node)
 
+    def earliest_start(self, node: int, arrival: int) -> int:
+        """The first time at or after `arrival` and the window's start when `node` is open (it
+        may lie past the window's end: then the node cannot be served from that arrival)."""
+        moment = max(arrival, int(self.time_windows[node, 0]))
+        intervals = self.closed.get(node, ())
+        # The last interval starting at or before `moment` is the only one that can contain it;
+        # its end may be where the next one starts (touching intervals are allowed).
+        at = bisect.bisect_right(intervals, (moment, 2**62)) - 1
+        while 0 <= at < len(intervals) and intervals[at][0] <= moment < intervals[at][1]:
+            moment, at = intervals[at][1], at + 1
+        return moment
+
+    def latest_start_from(self, node: int, start: int) -> int:
+        """The latest start of service at `node` reachable by waiting from an open `start`:
+        the window's end, or the last moment before the next closure."""
+        late = int(self.time_windows[node, 1])
+        for closed_from, _ in self.closed.get(node, ()):
+            if closed_from > start:
+                return min(late, closed_from - 1)
+        return late
+
+    def is_closed(self, node: int, moment: int) -> bool:
+        """True when service cannot start at `node` at `moment` because it is closed."""
+        return any(a <= moment < b for a, b in self.closed.get(node, ()))
+
     @property
     def is_plain(self) -> bool:
-        """True without pickup-delivery pairs or negative demands (a plain VRPTW)."""
-        return not self.pickup_delivery and bool((self.demand >= 0).all())
+        """True without pickup-delivery pairs, negative demands or closures (a plain VRPTW)."""
+        return (
+            not self.pickup_delivery
+            and bool((self.demand >= 0).all())
+            and not any(self.closed.values())
+        )

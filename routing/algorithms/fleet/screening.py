@@ -16,9 +16,12 @@ def _reason_for_type(problem: FleetProblem, node: int, type_index: int) -> str |
         return f"demand {abs(demand)} exceeds the capacity {vtype.capacity}"
     leave = max(vtype.shift_start, int(tw[vtype.start_depot, 0]))
     latest_back = min(vtype.shift_end, int(tw[vtype.end_depot, 1]))
-    start = max(leave + int(problem.duration[vtype.start_depot, node]), int(tw[node, 0]))
-    if start > tw[node, 1]:
+    arrival = leave + int(problem.duration[vtype.start_depot, node])
+    if max(arrival, int(tw[node, 0])) > tw[node, 1]:
         return "its time window closes before a vehicle can get there"
+    start = problem.earliest_start(node, arrival)
+    if start > tw[node, 1]:
+        return "the place is closed whenever a vehicle could serve it within its window"
     back = start + int(problem.service[node]) + int(problem.duration[node, vtype.end_depot])
     if back > latest_back:
         return "a vehicle serving it cannot be back at the depot before the shift ends"
@@ -29,7 +32,8 @@ def unservable_jobs(problem: FleetProblem) -> list[Unassigned]:
     """Jobs that no vehicle type can serve even alone on a route.
 
     A job is unservable when its window is empty, or when for every vehicle type its demand
-    exceeds the capacity, the window closes before the earliest arrival from the depot, or the
+    exceeds the capacity, the window closes (or the place is closed) before the earliest arrival
+    from the depot, or the
     vehicle could not be back by the end of its shift. A pickup-delivery pair goes as a whole:
     if either end is unservable, or the delivery cannot follow the pickup in time, both are.
 
@@ -58,8 +62,11 @@ def unservable_jobs(problem: FleetProblem) -> list[Unassigned]:
         elif delivery in reasons:
             reasons[pickup] = f"its delivery {problem.name(delivery)} cannot be served"
         else:
-            ready = int(tw[pickup, 0]) + int(problem.service[pickup])
-            if ready + int(problem.duration[pickup, delivery]) > tw[delivery, 1]:
+            ready = problem.earliest_start(pickup, int(tw[pickup, 0])) + int(
+                problem.service[pickup]
+            )
+            arrival = ready + int(problem.duration[pickup, delivery])
+            if problem.earliest_start(delivery, arrival) > tw[delivery, 1]:
                 reasons[pickup] = "its delivery's window closes before it can be reached"
                 reasons[delivery] = "its window closes before it can be reached from the pickup"
     return [Unassigned(node, reason) for node, reason in sorted(reasons.items())]

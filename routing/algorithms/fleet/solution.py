@@ -150,9 +150,10 @@ class EngineResult:
 def schedule_route(problem: FleetProblem, vehicle: int, nodes: Sequence[int]) -> Route:
     """Times, load, distance and cost of visiting `nodes` in order with `vehicle`.
 
-    Service starts as early as possible; the departure from the depot is then delayed as far
-    as it goes without delaying any later service (Savelsbergh's forward time slack), so the
-    route's duration has no avoidable waiting. Windows are not enforced here: `check_solution`
+    Service starts as early as possible (and when the node is open, see
+    `FleetProblem.closed`); the departure from the depot is then delayed as far as it goes
+    without delaying any later service (Savelsbergh's forward time slack), so the route's
+    duration has no avoidable waiting. Windows are not enforced here: `check_solution`
     reports violations.
 
     Parameters
@@ -180,7 +181,7 @@ def schedule_route(problem: FleetProblem, vehicle: int, nodes: Sequence[int]) ->
     for node in nodes:
         distance += int(problem.distance[prev, node])
         arrival = time + int(problem.duration[prev, node])
-        start = max(arrival, int(tw[node, 0]))
+        start = problem.earliest_start(node, arrival)
         load += int(problem.demand[node])
         max_load = max(max_load, load)
         arrivals.append(arrival)
@@ -196,7 +197,8 @@ def schedule_route(problem: FleetProblem, vehicle: int, nodes: Sequence[int]) ->
     waited, slacks = 0, []
     for node, arrival, start in zip(nodes, arrivals, starts, strict=True):
         waited += start - arrival
-        slacks.append(waited + int(tw[node, 1]) - start)
+        # A closure after `start` bounds the delay like the window's end does.
+        slacks.append(waited + problem.latest_start_from(node, start) - start)
     delay = max(0, min([waited, *slacks])) if back <= latest_back else 0
     leave, stops = earliest + delay, []
     shift = delay

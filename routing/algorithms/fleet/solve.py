@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from routing.algorithms.fleet.ortools_engine import solve_ortools
 from routing.algorithms.fleet.params import SolveParams
@@ -32,6 +33,7 @@ def solve(
     problem: FleetProblem,
     params: SolveParams | None = None,
     initial_routes: dict[int, list[int]] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> FleetSolution:
     """Route the fleet over the jobs, minimising fixed, distance and time costs.
 
@@ -49,6 +51,8 @@ def solve(
     initial_routes
         Warm start for the OR-Tools engine (e.g. the current plan when re-planning): vehicle
         number to job nodes. Ignored by PyVRP, and by OR-Tools if it is not feasible.
+    progress
+        OR-Tools only: called with the share of the time limit used at each better solution.
 
     Returns
     -------
@@ -66,7 +70,7 @@ def solve(
         if result.status == "infeasible":
             result, engine = None, "ortools"
     if result is None:
-        result = solve_ortools(problem, params, skip, initial_routes)
+        result = solve_ortools(problem, params, skip, initial_routes, progress)
     unassigned = [*unservable, *(Unassigned(node, DROPPED_REASON) for node in result.dropped)]
     return build_solution(
         problem,

@@ -1,0 +1,1 @@
+"""Truck appointment slots at terminal gates: the slot grid, capacity and bookings."""
