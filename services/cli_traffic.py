@@ -14,6 +14,7 @@ import typer
 from services.cli_traffic_counts import register as register_counts
 from services.cli_traffic_data import register as register_data
 from services.cli_traffic_odme import register as register_odme
+from services.cli_traffic_scenarios import register as register_scenarios
 
 if TYPE_CHECKING:
     from mobility.traffic.tntp import TntpNetwork
@@ -164,3 +165,4 @@ def _write_csv(
 register_data(traffic_app)
 register_counts(traffic_app)
 register_odme(traffic_app)
+register_scenarios(traffic_app)

@@ -148,8 +148,16 @@ class VehicleClass(Base):
     pce: Mapped[float] = mapped_column(Float, nullable=False)
 
 
+ALL_WEEKDAYS = "mon,tue,wed,thu,fri,sat,sun"
+
+
 class TimePeriod(Base):
-    """A period of the day that demand is given for; the times are local and may be absent."""
+    """A period of the day that demand is given for; the times are local and may be absent.
+
+    With both times, the period is a time band: local [start_time, end_time) on `weekdays`
+    (comma-separated `mobility.config_files.Weekday` values; an end at or before the start
+    crosses midnight). Congestion levels of a scenario apply in its period's band.
+    """
 
     __tablename__ = "traffic_periods"
 
@@ -157,6 +165,9 @@ class TimePeriod(Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     start_time: Mapped[time | None] = mapped_column(Time)
     end_time: Mapped[time | None] = mapped_column(Time)
+    weekdays: Mapped[str] = mapped_column(
+        String(32), nullable=False, default=ALL_WEEKDAYS, server_default=ALL_WEEKDAYS
+    )
 
 
 class DemandMatrix(Base):

@@ -1,4 +1,5 @@
-"""The worker's run of a traffic scenario: load, apply the changes, assign, store per link.
+"""The worker's run of a traffic scenario: load, apply the changes, assign, store per link
+and per zone (congestion levels).
 
 Delivered by the outbox at least once, so a run is idempotent: a scenario already done (or
 failed) is left alone; one left `running` (a worker that died) restarts from scratch, its
@@ -22,6 +23,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from mobility.db import lock_row
+from mobility.traffic.congestion.compute import compute_levels
+from mobility.traffic.congestion.repository import CongestionRepository
 from mobility.traffic.scenarios import repository
 from mobility.traffic.scenarios.models import ScenarioStatus, TrafficScenario
 from mobility.traffic.scenarios.service import ScenarioInputs, scenario_inputs
@@ -32,6 +35,7 @@ from routing.algorithms.assignment import (
     TrafficClass,
     assign,
 )
+from routing.algorithms.assignment.from_tntp import network_from_tntp
 from routing.scenarios.metrics import LinkTable, link_metrics, totals
 
 log = logging.getLogger(__name__)
@@ -62,18 +66,7 @@ def reachable_pairs(net: AssignmentNetwork) -> np.ndarray:
 
 
 def _network(inputs: ScenarioInputs) -> AssignmentNetwork:
-    arrays = inputs.network.arrays
-    return AssignmentNetwork.from_links(
-        arrays.init_node - 1,
-        arrays.term_node - 1,
-        arrays.free_flow_time,
-        arrays.capacity,
-        arrays.b,
-        arrays.power,
-        n_zones=arrays.n_zones,
-        n_nodes=arrays.n_nodes,
-        first_thru=arrays.first_thru_node - 1,
-    )
+    return network_from_tntp(inputs.network.arrays)
 
 
 def _fraction(gap: float, target: float, iteration: int) -> float:
@@ -171,6 +164,7 @@ def _start(factory: sessionmaker[Session], scenario_id: int) -> bool:
         if scenario.status == ScenarioStatus.RUNNING:
             log.warning("scenario %d was left running: restarting it", scenario_id)
         repository.delete_results(session, scenario_id)
+        CongestionRepository(session).replace_zones(scenario_id, [])
         scenario.status = ScenarioStatus.RUNNING
         scenario.started_at = datetime.now(UTC)
         scenario.finished_at = None
@@ -245,6 +239,7 @@ def run_scenario(
         total["converged"] = float(result.converged)
         with factory() as s:
             repository.add_results(s, rows)
+            compute_levels(s, scenario_id)  # a done scenario always has its levels
             s.execute(
                 update(TrafficScenario)
                 .where(TrafficScenario.id == scenario_id)

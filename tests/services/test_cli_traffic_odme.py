@@ -56,7 +56,7 @@ def test_adjust_od_writes_tntp_and_reports_fit(counts_csv: Path, tmp_path: Path)
     objectives = [float(line.split()[-1]) for line in output.splitlines() if "objective" in line]
     assert len(objectives) >= 2
     assert objectives == sorted(objectives, reverse=True)
-    assert "GEH < 5 on 20 counted links: before" in output
+    assert "GEH < 5 on 20 counts: before" in output
     assert "after 100.0%" in output or "after 9" in output
     adjusted, seed = read_trips(out).matrix, read_trips(TRIPS).matrix
     assert ((adjusted > 0) == (seed > 0)).all()

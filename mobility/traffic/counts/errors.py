@@ -21,3 +21,11 @@ class BatchNotFound(NotFound):
 class DetectorNotFound(NotFound):
     type_slug = "traffic-detector-not-found"
     title = "Traffic detector not found"
+
+
+class CountsSelectionInvalid(ValidationFailed):
+    """Counts asked for a period without a time band, an empty date range, or a selection
+    that finds no usable hour on any counted link."""
+
+    type_slug = "traffic-counts-selection-invalid"
+    title = "No usable counts for this selection"

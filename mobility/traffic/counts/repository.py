@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -191,14 +191,20 @@ class CountsRepository:
         return [(cast(_Aggregate, row), code, link_id) for row, code, link_id in rows]
 
     def hourly_link_volumes(
-        self, network_id: int, start: datetime, end: datetime, vehicle_class: VehicleClass
-    ) -> list[tuple[int, datetime, int, float]]:
-        """(link id, hour, volume, completeness) of the network's counted links: the observed
-        side of an OD-matrix fit (GEH per counted link). Detectors on one link are summed only
-        if the caller wants to: each row is one detector-hour."""
+        self,
+        network_id: int,
+        start: datetime,
+        end: datetime,
+        vehicle_classes: Collection[VehicleClass | str],
+    ) -> list[tuple[int, int, str, datetime, int, float]]:
+        """(detector id, link id, vehicle class, hour, volume, completeness) of the network's
+        counted links in the classes asked: the observed side of an OD-matrix fit. Each row
+        is one detector-hour; detectors on one link are combined by the caller."""
         query = (
             select(
+                TrafficDetector.id,
                 TrafficDetector.link_id,
+                TrafficCountHourly.vehicle_class,
                 TrafficCountHourly.period_start,
                 TrafficCountHourly.volume,
                 TrafficCountHourly.completeness,
@@ -207,15 +213,15 @@ class CountsRepository:
             .where(
                 TrafficDetector.network_id == network_id,
                 TrafficDetector.link_id.is_not(None),
-                TrafficCountHourly.vehicle_class == vehicle_class,
+                TrafficCountHourly.vehicle_class.in_([str(c) for c in vehicle_classes]),
                 TrafficCountHourly.period_start >= start,
                 TrafficCountHourly.period_start < end,
             )
             .order_by(TrafficDetector.link_id, TrafficCountHourly.period_start)
         )
         return [
-            (link, at, volume, share)
-            for link, at, volume, share in self.session.execute(query)
+            (detector, link, VehicleClass(code).value, at, volume, share)
+            for detector, link, code, at, volume, share in self.session.execute(query)
             if link is not None
         ]
 

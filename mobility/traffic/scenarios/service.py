@@ -201,3 +201,16 @@ def compare(session: Session, base_id: int, other_id: int, top: int = 10) -> Sto
         )
     order = np.argsort([-abs(d.volume_other - d.volume_base) for d in differences], kind="stable")
     return StoredComparison(t_base, t_other, diff, [differences[i] for i in order[:top]])
+
+
+def requeue_scenario(session: Session, scenario_id: int) -> TrafficScenario:
+    """Queue a failed scenario's run again (a queued or running one is left as it is, a done
+    one is final); the run is published to the worker once the caller commits."""
+    scenario = repository.get_scenario(session, scenario_id)
+    if scenario.status == ScenarioStatus.FAILED:
+        scenario.status = ScenarioStatus.QUEUED
+        scenario.error = None
+        scenario.progress = 0.0
+        session.flush()
+        enqueue(session, SCENARIO_RUN, {"scenario_id": scenario.id})
+    return scenario

@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 
 from mobility.traffic.tntp import TntpDemand, TntpNetwork
 from routing.algorithms.assignment.network import AssignmentNetwork, TrafficClass
 
 
-def network_from_tntp(net: TntpNetwork) -> AssignmentNetwork:
+class OneBasedLinks(Protocol):
+    """Links in TNTP's shape, nodes numbered from 1: a parsed file (`TntpNetwork`) or a stored
+    network read back as arrays (`mobility.traffic.repository.NetworkArrays`)."""
+
+    @property
+    def n_zones(self) -> int: ...
+    @property
+    def n_nodes(self) -> int: ...
+    @property
+    def first_thru_node(self) -> int: ...
+    @property
+    def init_node(self) -> np.ndarray: ...
+    @property
+    def term_node(self) -> np.ndarray: ...
+    @property
+    def free_flow_time(self) -> np.ndarray: ...
+    @property
+    def capacity(self) -> np.ndarray: ...
+    @property
+    def b(self) -> np.ndarray: ...
+    @property
+    def power(self) -> np.ndarray: ...
+
+
+def network_from_tntp(net: OneBasedLinks) -> AssignmentNetwork:
     """The TNTP links as an assignment network: node id ``i`` becomes index ``i - 1``.
 
     Zones are nodes ``1 .. n_zones``; nodes below ``FIRST THRU NODE`` are not passed through

@@ -19,8 +19,16 @@ problem" (EMME/2 support centre; what AequilibraE, Emme and Visum offer), bileve
   run stops when an iteration gains less than `OdmeParams.tolerance` of ``Z``, or after
   `OdmeParams.max_iterations`.
 
-The fit is reported per counted link with the GEH statistic (see :func:`geh`). One traffic
-class only: several classes sharing the counts (cars and trucks in PCE) are not handled yet.
+Several classes (cars and trucks, each with its PCE) are adjusted together, each keeping its
+own matrix. An observation is a link's total count in PCE, ``sum_k pce_k v_a^k`` (counts
+already converted to PCE), its count of all vehicles, ``sum_k v_a^k`` (a loop that does not
+classify), or one class's count in vehicles, ``v_a^k`` (a classifying detector); all kinds
+enter the same objective, and the gradient of class ``k``'s cell is
+``sum_obs w_obs,k p_a^od,k (m_obs - c_obs)`` with ``w`` the PCE for a PCE total, 1 for a
+vehicle total, and 1 for the class's own count (0 for the others). The step's ``lambda`` is
+the closed form along the joint direction.
+
+The fit is reported per observation with the GEH statistic (see :func:`geh`).
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from routing.algorithms.assignment.result import AssignmentResult, PathSet, Stop
 from routing.algorithms.assignment.solve import assign
 
 __all__ = [
+    "ALL_VEHICLES",
     "GEH_THRESHOLD",
     "OdmeParams",
     "OdmeProgress",
@@ -43,6 +52,9 @@ __all__ = [
     "adjust_od",
     "geh",
 ]
+
+# The label of an observation of every vehicle of every class (see `OdmeResult`).
+ALL_VEHICLES = "all"
 
 # The usual acceptance line: a counted link fits when its hourly GEH is below 5.
 GEH_THRESHOLD = 5.0
@@ -71,6 +83,12 @@ class OdmeParams:
     max_halvings
         A step that does not lower the re-assigned objective is halved at most this many times
         before the run stops.
+    relative
+        Weigh each squared residual by ``1 / max(c, 1)`` (a Poisson-variance, chi-square
+        objective) instead of Spiess's plain least squares. Counts of very different sizes
+        (trucks beside cars, a side street beside an artery) then pull in proportion to
+        their relative error, as the GEH judges them; plain least squares lets the largest
+        counts dominate.
     """
 
     max_iterations: int = 20
@@ -79,6 +97,7 @@ class OdmeParams:
     max_change: float = 3.0
     tolerance: float = 1e-4
     max_halvings: int = 3
+    relative: bool = False
 
     def __post_init__(self) -> None:
         if self.max_iterations < 1:
@@ -97,14 +116,18 @@ class OdmeParams:
 
 @dataclass(frozen=True)
 class OdmeResult:
-    """The adjusted matrix and how well it fits the counts.
+    """The adjusted matrices and how well they fit the counts.
 
     Attributes
     ----------
     demand
-        ``[n_zones, n_zones]`` the adjusted matrix (same zero cells as the seed).
+        ``[n_zones, n_zones]`` the adjusted matrix (same zero cells as the seed); with several
+        classes, their sum in vehicles (each class's is in `class_demand`).
+    class_demand
+        The adjusted matrix of each class, in the order given.
     objective_history
-        ``1/2 sum (v_a - c_a)^2`` at the seed, then after each accepted iteration
+        ``1/2 sum (m - c)^2`` over the observations (each term divided by ``max(c, 1)`` when
+        `OdmeParams.relative`) at the seed, then after each accepted iteration
         (non-increasing).
     iterations
         Accepted outer iterations.
@@ -114,13 +137,19 @@ class OdmeResult:
         ``"no_improvement"`` (even the halved steps raised the objective) or
         ``"max_iterations"``.
     links
-        Counted link indices, ascending; the per-link arrays below follow this order.
+        The counted link of each observation: total PCE counts first, ascending by link, then
+        vehicle counts, then each class's counts (by class name, then link). The arrays below
+        follow this order.
+    observation_class
+        ``""`` for a total PCE count, ``"all"`` for a count of all vehicles, else the class
+        whose vehicles were counted.
     observed
-        The counts ``c_a``.
+        The counts ``c``.
     modelled_before, modelled_after
-        Assigned volumes (PCE) with the seed and with the adjusted matrix.
+        The modelled value of each observation (PCE, or the class's vehicles) with the seed and
+        with the adjusted matrices.
     geh_before, geh_after
-        GEH of each counted link (see :func:`geh`).
+        GEH of each observation (see :func:`geh`).
     total_before, total_after
         Total demand of the seed and of the adjusted matrix.
     assignment
@@ -130,10 +159,12 @@ class OdmeResult:
     """
 
     demand: np.ndarray
+    class_demand: tuple[np.ndarray, ...]
     objective_history: np.ndarray
     iterations: int
     stop_reason: str
     links: np.ndarray
+    observation_class: tuple[str, ...]
     observed: np.ndarray
     modelled_before: np.ndarray
     modelled_after: np.ndarray
@@ -146,12 +177,12 @@ class OdmeResult:
 
     @property
     def share_fit_before(self) -> float:
-        """Share of counted links with GEH below 5 with the seed matrix."""
+        """Share of observations with GEH below 5 with the seed matrix."""
         return float(np.mean(self.geh_before < GEH_THRESHOLD))
 
     @property
     def share_fit_after(self) -> float:
-        """Share of counted links with GEH below 5 with the adjusted matrix."""
+        """Share of observations with GEH below 5 with the adjusted matrix."""
         return float(np.mean(self.geh_after < GEH_THRESHOLD))
 
 
@@ -174,23 +205,33 @@ def adjust_od(
     counts: Mapping[int, float],
     params: OdmeParams | None = None,
     progress: OdmeProgress | None = None,
+    *,
+    class_counts: Mapping[str, Mapping[int, float]] | None = None,
+    vehicle_counts: Mapping[int, float] | None = None,
 ) -> OdmeResult:
-    """Adjust the seed matrix so that its user-equilibrium volumes match the counts.
+    """Adjust the seed matrices so that their user-equilibrium volumes match the counts.
 
     Parameters
     ----------
     network
         The links and their volume-delay parameters.
     classes_or_demand
-        The seed: one traffic class (its PCE and fixed costs are kept), a sequence holding
-        exactly one, or an ``[n_zones, n_zones]`` matrix (a car class).
+        The seed: one traffic class or several (their PCE and fixed costs are kept; names
+        unique when `class_counts` names them), or an ``[n_zones, n_zones]`` matrix (a car
+        class).
     counts
-        Link index -> observed hourly volume, in the PCE units of the assignment.
+        Link index -> observed hourly volume of all classes together, in PCE.
     params
         Iteration limits, assignment gap, bound on the change of a cell.
     progress
         Called with (iteration, objective) for the seed (iteration 0) and each accepted
         iteration.
+    class_counts
+        Class name -> (link index -> observed hourly vehicles of that class), for links whose
+        detectors classify vehicles. A link may have several kinds.
+    vehicle_counts
+        Link index -> observed hourly vehicles of every class together (a loop that counts
+        vehicles without classifying them: trucks count 1, not their PCE).
 
     Returns
     -------
@@ -199,30 +240,28 @@ def adjust_od(
     Raises
     ------
     ValueError
-        No counts, a link index out of range, a negative or non-finite count, several traffic
-        classes, or a seed the assignment rejects (`UnreachableDemand`).
+        No counts, a link index out of range, a negative or non-finite count, a class count of
+        a class not in the seed, or a seed the assignment rejects (`UnreachableDemand`).
     """
     started = time.perf_counter()
     params = params or OdmeParams()
-    seed_class = _single_class(classes_or_demand)
-    links, observed = _counted_links(counts, network.n_links)
+    seeds = _classes(classes_or_demand)
+    obs = _observations(counts, class_counts or {}, vehicle_counts or {}, seeds, network.n_links)
+    scale = 1.0 / np.maximum(obs.observed, 1.0) if params.relative else np.ones_like(obs.observed)
     stop = StoppingCriterion(gap=params.gap, max_iterations=params.assignment_iterations)
 
-    def solve(matrix: np.ndarray) -> AssignmentResult:
-        k = TrafficClass(
-            demand=matrix,
-            pce=seed_class.pce,
-            fixed_cost=seed_class.fixed_cost,
-            name=seed_class.name,
-        )
-        return assign(network, [k], method="path", stop=stop)
+    def solve(matrices: list[np.ndarray]) -> AssignmentResult:
+        classes = [
+            TrafficClass(demand=m, pce=k.pce, fixed_cost=k.fixed_cost, name=k.name)
+            for m, k in zip(matrices, seeds, strict=True)
+        ]
+        return assign(network, classes, method="path", stop=stop)
 
-    seed = seed_class.demand
-    lower, upper = seed / params.max_change, seed * params.max_change
-    demand = seed.copy()
+    bounds = [(k.demand / params.max_change, k.demand * params.max_change) for k in seeds]
+    demand = [k.demand.copy() for k in seeds]
     result = solve(demand)
-    before = result.volume[links].copy()
-    objective = _objective(before, observed)
+    before = obs.modelled(result)
+    objective = _objective(before, obs.observed, scale)
     history = [objective]
     if progress is not None:
         progress(0, objective)
@@ -234,22 +273,20 @@ def adjust_od(
             break
         assert result.paths is not None  # the path-based method always returns them
         step = _gradient_step(
-            result.paths,
-            demand,
-            (lower, upper),
-            links,
-            result.volume[links] - observed,
-            seed_class.pce,
+            result.paths, demand, bounds, obs, obs.modelled(result) - obs.observed, scale
         )
         if step is None:
             reason = "stationary"
             break
-        factor, lam = step
+        factors, lam = step
         accepted = False
         for _ in range(params.max_halvings + 1):
-            candidate = np.clip(demand * (1.0 - lam * factor), lower, upper)
+            candidate = [
+                np.clip(g * (1.0 - lam * f), lo, hi)
+                for g, f, (lo, hi) in zip(demand, factors, bounds, strict=True)
+            ]
             trial = solve(candidate)
-            value = _objective(trial.volume[links], observed)
+            value = _objective(obs.modelled(trial), obs.observed, scale)
             if value < objective:
                 accepted = True
                 break
@@ -266,106 +303,165 @@ def adjust_od(
         if gain < params.tolerance * history[-2]:
             reason = "converged"
             break
-    after = result.volume[links].copy()
+    after = obs.modelled(result)
     return OdmeResult(
-        demand=demand,
+        demand=demand[0] if len(demand) == 1 else np.sum(demand, axis=0),
+        class_demand=tuple(demand),
         objective_history=np.array(history),
         iterations=iterations,
         stop_reason=reason,
-        links=links,
-        observed=observed,
+        links=obs.link,
+        observation_class=obs.label,
+        observed=obs.observed,
         modelled_before=before,
         modelled_after=after,
-        geh_before=geh(before, observed),
-        geh_after=geh(after, observed),
-        total_before=float(seed.sum()),
-        total_after=float(demand.sum()),
+        geh_before=geh(before, obs.observed),
+        geh_after=geh(after, obs.observed),
+        total_before=float(sum(k.demand.sum() for k in seeds)),
+        total_after=float(sum(g.sum() for g in demand)),
         assignment=result,
         run_time_s=time.perf_counter() - started,
     )
 
 
-def _single_class(seed: TrafficClass | Sequence[TrafficClass] | np.ndarray) -> TrafficClass:
+def _classes(seed: TrafficClass | Sequence[TrafficClass] | np.ndarray) -> list[TrafficClass]:
     if isinstance(seed, TrafficClass):
-        return seed
+        return [seed]
     if isinstance(seed, np.ndarray):
-        return TrafficClass(demand=seed)
+        return [TrafficClass(demand=seed)]
     classes = list(seed)
-    if len(classes) != 1:
-        raise ValueError(
-            f"OD adjustment handles one traffic class, not {len(classes)} (multi-class: not yet)"
-        )
-    return classes[0]
+    if not classes:
+        raise ValueError("no traffic class to adjust")
+    return classes
 
 
-def _counted_links(counts: Mapping[int, float], n_links: int) -> tuple[np.ndarray, np.ndarray]:
-    if not counts:
+@dataclass(frozen=True)
+class _Observations:
+    """What was counted: observation ``i`` is ``sum_k weight[i, k] * v[link[i]]^k``."""
+
+    link: np.ndarray
+    weight: np.ndarray  # [n_obs, n_classes]
+    observed: np.ndarray
+    label: tuple[str, ...]
+
+    def modelled(self, result: AssignmentResult) -> np.ndarray:
+        return np.einsum("ik,ki->i", self.weight, result.class_volume[:, self.link])
+
+
+def _observations(
+    counts: Mapping[int, float],
+    class_counts: Mapping[str, Mapping[int, float]],
+    vehicle_counts: Mapping[int, float],
+    classes: Sequence[TrafficClass],
+    n_links: int,
+) -> _Observations:
+    names = [k.name for k in classes]
+    pce = np.array([k.pce for k in classes], dtype=np.float64)
+    links: list[int] = []
+    weights: list[np.ndarray] = []
+    values: list[float] = []
+    labels: list[str] = []
+
+    def add(table: Mapping[int, float], weight: np.ndarray, label: str) -> None:
+        for a in sorted(table):
+            if not 0 <= int(a) < n_links:
+                raise ValueError(
+                    f"counted link {int(a)} is not a link of the network (0..{n_links - 1})"
+                )
+            value = float(table[a])
+            if not (np.isfinite(value) and value >= 0):
+                raise ValueError(f"the count of link {a} is {table[a]!r}: not a volume")
+            links.append(int(a))
+            weights.append(weight)
+            values.append(value)
+            labels.append(label)
+
+    add(counts, pce, "")
+    add(vehicle_counts, np.ones(len(classes)), ALL_VEHICLES)
+    for name in sorted(class_counts):
+        if names.count(name) != 1:
+            raise ValueError(
+                f"class counts of {name!r}: the seed has "
+                + ("no such class" if name not in names else "several classes of that name")
+            )
+        add(class_counts[name], np.eye(len(classes))[names.index(name)], name)
+    if not links:
         raise ValueError("no counted links: nothing to adjust the matrix to")
-    links = np.array(sorted(counts), dtype=np.int64)
-    bad = links[(links < 0) | (links >= n_links)]
-    if bad.size:
-        raise ValueError(
-            f"counted link {int(bad[0])} is not a link of the network (0..{n_links - 1})"
-        )
-    observed = np.array([float(counts[int(a)]) for a in links])
-    wrong = ~(np.isfinite(observed) & (observed >= 0))
-    if wrong.any():
-        a = int(links[np.argmax(wrong)])
-        raise ValueError(f"the count of link {a} is {counts[a]!r}: not a volume")
-    return links, observed
+    return _Observations(
+        np.array(links, dtype=np.int64),
+        np.array(weights, dtype=np.float64).reshape(len(links), len(classes)),
+        np.array(values),
+        tuple(labels),
+    )
 
 
-def _objective(modelled: np.ndarray, observed: np.ndarray) -> float:
-    return float(0.5 * np.sum((modelled - observed) ** 2))
+def _objective(modelled: np.ndarray, observed: np.ndarray, scale: np.ndarray) -> float:
+    return float(0.5 * np.sum(scale * (modelled - observed) ** 2))
 
 
 def _gradient_step(
     paths: PathSet,
-    demand: np.ndarray,
-    bounds: tuple[np.ndarray, np.ndarray],
-    links: np.ndarray,
+    demand: Sequence[np.ndarray],
+    bounds: Sequence[tuple[np.ndarray, np.ndarray]],
+    obs: _Observations,
     residual: np.ndarray,
-    pce: float,
-) -> tuple[np.ndarray, float] | None:
-    """Spiess's step: per cell ``dZ/dg / pce`` (an ``[n_zones, n_zones]`` array) and lambda.
+    scale: np.ndarray,
+) -> tuple[list[np.ndarray], float] | None:
+    """Spiess's step: per class, per cell ``dZ/dg`` (an ``[n_zones, n_zones]`` array), and
+    lambda.
 
     Cells at a bound that the gradient pushes further out are left out of the direction (a
     projected gradient), so the line search is not spent on moves the bounds undo. ``None``
     when no direction is left (no used path crosses a mis-fitted counted link, or every
     such cell is at its bound).
-    The gradient's PCE factor is left to ``lambda``; the volume change is in PCE.
     """
+    n_classes = len(demand)
+    counted = np.unique(obs.link)
+    obs_pos = np.searchsorted(counted, obs.link)
+    # The residuals seen by a vehicle of class k on counted link a, weighted (PCE or 1).
+    weighted = np.zeros((counted.shape[0], n_classes))
+    np.add.at(weighted, obs_pos, obs.weight * (scale * residual)[:, None])
     n_od = paths.od_destination.shape[0]
     n_paths = paths.path_flow.shape[0]
     path_od = np.repeat(np.arange(n_od), np.diff(paths.od_paths))
     od_flow = np.bincount(path_od, weights=paths.path_flow, minlength=n_od)
     entry_path = np.repeat(np.arange(n_paths), np.diff(paths.path_start))
     position = np.full(int(paths.links.max(initial=-1)) + 1, -1, dtype=np.int64)
-    inside = links[links < position.shape[0]]
-    position[inside] = np.searchsorted(links, inside)
+    inside = counted[counted < position.shape[0]]
+    position[inside] = np.searchsorted(counted, inside)
     entry_pos = position[paths.links] if paths.links.size else np.zeros(0, np.int64)
     keep = entry_pos >= 0
     e_path, e_pos = entry_path[keep], entry_pos[keep]
     e_od = path_od[e_path]
+    od_class = np.asarray(paths.od_class, dtype=np.int64)
+    e_class = od_class[e_od]
     flow = od_flow[e_od]
     share = np.divide(paths.path_flow[e_path], flow, out=np.zeros(e_od.shape[0]), where=flow > 0)
-    # dZ/dg_od (without the PCE, which only rescales lambda)
-    grad = np.bincount(e_od, weights=share * residual[e_pos], minlength=n_od)
-    g = demand[paths.od_origin, paths.od_destination]
-    lower, upper = (b[paths.od_origin, paths.od_destination] for b in bounds)
+    grad = np.bincount(e_od, weights=share * weighted[e_pos, e_class], minlength=n_od)
+    g = np.empty(n_od)
+    lower, upper = np.empty(n_od), np.empty(n_od)
+    for k in range(n_classes):
+        mine = od_class == k
+        o, d = paths.od_origin[mine], paths.od_destination[mine]
+        g[mine] = demand[k][o, d]
+        lower[mine], upper[mine] = bounds[k][0][o, d], bounds[k][1][o, d]
     grad[((g >= upper) & (grad < 0)) | ((g <= lower) & (grad > 0))] = 0.0
-    # volume change on counted links per unit of lambda, proportions held fixed
-    change = pce * np.bincount(e_pos, weights=share * (-g * grad)[e_od], minlength=links.shape[0])
-    denominator = float(change @ change)
+    # Vehicles of each class added on each counted link per unit of lambda, shares held fixed.
+    moved = np.zeros((counted.shape[0], n_classes))
+    np.add.at(moved, (e_pos, e_class), share * (-g * grad)[e_od])
+    change = np.einsum("ik,ik->i", obs.weight, moved[obs_pos])
+    denominator = float(change @ (scale * change))
     if denominator <= 0.0:
         return None
-    lam = -float(change @ residual) / denominator
+    lam = -float(change @ (scale * residual)) / denominator
     rising = grad[g > 0]
     rising = rising[rising > 0]
     if rising.size:
         lam = min(lam, 1.0 / float(rising.max()))  # Spiess's cap: no cell below zero
     if lam <= 0.0:
         return None
-    factor = np.zeros_like(demand)
-    factor[paths.od_origin, paths.od_destination] = grad
-    return factor, lam
+    factors = [np.zeros_like(m) for m in demand]
+    for k in range(n_classes):
+        mine = od_class == k
+        factors[k][paths.od_origin[mine], paths.od_destination[mine]] = grad[mine]
+    return factors, lam

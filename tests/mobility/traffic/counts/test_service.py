@@ -265,9 +265,9 @@ def test_link_rows_map_to_detectors(
         f"link-{link.id}", link.id, link.network_id, 2,
     )  # fmt: skip
     volumes = CountsRepository(session).hourly_link_volumes(
-        link.network_id, H7, datetime(2026, 11, 21, tzinfo=UTC), VehicleClass.CAR
+        link.network_id, H7, datetime(2026, 11, 21, tzinfo=UTC), [VehicleClass.CAR]
     )
-    assert volumes == [(link.id, H7, 3400, 1.0)]
+    assert volumes == [(detector.id, link.id, "car", H7, 3400, 1.0)]
 
 
 def test_rejected_rows_persist_with_the_batch(session: Session, import_csv: Importer) -> None:
