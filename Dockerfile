@@ -12,9 +12,11 @@ COPY ticketing ticketing
 COPY access_control access_control
 COPY services services
 COPY data data
+COPY deploy/gunicorn.conf.py deploy/gunicorn.conf.py
 # A fixed uid, so host files mounted as secrets can be given to it (chown 10001).
 RUN pip install . && useradd --system --uid 10001 --home /app mobility && mkdir -p var \
     && chown mobility var
 USER mobility
 EXPOSE 8000
-CMD ["mobility", "serve", "--host", "0.0.0.0", "--port", "8000", "--no-sample-data"]
+# gunicorn with uvicorn workers (deploy/gunicorn.conf.py: WEB_CONCURRENCY, GUNICORN_BIND).
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "services.asgi:app"]

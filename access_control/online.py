@@ -1,7 +1,8 @@
 """Online validation: a gate on the network asks the server, which decides from live state.
 
-Order as offline (`coverage.entry_refusal`): token and proof, then revoked (Redis, or the
-database flagged `degraded` when Redis fails), operator, zones/network, single use, passback.
+Order as offline (`coverage.entry_refusal`): token and proof, then revoked (Redis; the
+database, flagged `degraded`, when Redis fails, and unflagged when Redis mirrors an older log
+than the database holds, see `revocations`), operator, zones/network, single use, passback.
 Single use is claimed atomically with `SET usedpass:<pass_id> <tap_id> NX` (and the
 `access_single_use` row, which also catches an offline gate's earlier upload); passback with
 `SET pb:<group>:<pass_id> <ts> NX PX <window>` on entry, deleted on exit. Exits check only the
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import redis
+from prometheus_client import Counter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -41,6 +43,11 @@ logger = logging.getLogger(__name__)
 OPEN_CODE = "ok"
 OPEN_DISPLAY = {"it": "Buon viaggio", "en": "Have a good trip"}
 DEFAULT_PASSBACK_WINDOW_S = 20 * 60
+GATE_DECISIONS = Counter(
+    "mobility_gate_decisions",
+    "Online gate decisions by direction, code (ok or the refusal reason) and degraded state",
+    ["direction", "code", "degraded"],
+)
 
 
 @dataclass(frozen=True)
@@ -247,4 +254,5 @@ def validate(
             degraded = True
     code = OPEN_CODE if reason is None else reason.value
     store_tap(session, tap_of(reason is None, code, degraded), "online", moment)
+    GATE_DECISIONS.labels(gate.direction, code, str(degraded).lower()).inc()
     return OnlineDecision(tap_id, reason is None, reason, degraded)

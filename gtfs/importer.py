@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from prometheus_client import Counter
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
 from gtfs.errors import FeedInvalid, FeedUnreadable
@@ -31,6 +32,11 @@ from gtfs.schedule.validator import ProgressFn, ValidationReport, Validator
 from gtfs.sinks import sink_for
 
 FEED_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+IMPORTED_ROWS = Counter(
+    "mobility_gtfs_import_rows",
+    "GTFS rows imported (committed), by feed and file",
+    ["feed", "file"],
+)
 
 
 @dataclass
@@ -114,6 +120,8 @@ def import_feed(
             _describe_version(conn, version_id, report)
             _make_current(conn, feed_id, version_id)
             conn.commit()
+            for file_name, rows in report.row_counts.items():
+                IMPORTED_ROWS.labels(feed_id, file_name).inc(rows)
         except BaseException:
             conn.rollback()
             raise

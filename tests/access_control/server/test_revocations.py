@@ -78,12 +78,12 @@ def test_redis_mirror_and_rebuild(session: Session, client_redis: redis_lib.Redi
     """Revocations reach Redis on commit; a rebuild after losing Redis restores exactly the
     active ones."""
     revocations.revoke(session, client_redis, "pass", "PA", LATER, None, now=NOW)
-    assert not client_redis.zscore(revocations.redis_key("pass"), "PA")  # not before commit
+    assert not client_redis.zscore(revocations.redis_key(), "pass:PA")  # not before commit
     session.commit()
     state = revocations.revocation_state(session, client_redis, pass_id="PA", jti=None, now=NOW)
     assert state.revoked
     assert not state.degraded
-    client_redis.delete(revocations.redis_key("pass"))
+    client_redis.delete(revocations.redis_key())
     assert revocations.rebuild_redis_revocations(session, client_redis, now=NOW) == 1
     assert revocations.revocation_state(
         session, client_redis, pass_id="PA", jti=None, now=NOW
@@ -99,7 +99,7 @@ def test_rolled_back_restore_leaves_the_pass_refused(
     session.commit()
     revocations.restore(session, client_redis, "pass", "PA", now=NOW)
     session.rollback()
-    assert client_redis.zscore(revocations.redis_key("pass"), "PA")
+    assert client_redis.zscore(revocations.redis_key(), "pass:PA")
     assert revocations.revocation_state(
         session, client_redis, pass_id="PA", jti=None, now=NOW
     ).revoked
