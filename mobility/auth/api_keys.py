@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from mobility.errors import Conflict, NotFound
 from mobility.settings import get_settings
 
-from .errors import InvalidCredentials
-from .models import ApiCredential, ApiCredentialKind
+from .errors import InvalidCredentials, OrganisationNotFound
+from .models import ApiCredential, ApiCredentialKind, Organisation
 from .principals import Principal, PrincipalKind
 
 KEY_PREFIX = "mob_"
@@ -39,6 +39,7 @@ _INVALID = "the API key is not valid"
 _KIND_OF = {
     ApiCredentialKind.GATE: PrincipalKind.GATE,
     ApiCredentialKind.INTEGRATION: PrincipalKind.INTEGRATION,
+    ApiCredentialKind.LOGISTICS: PrincipalKind.LOGISTICS,
 }
 
 
@@ -88,6 +89,7 @@ def principal_for(credential: ApiCredential) -> Principal:
         kind=_KIND_OF[credential.kind],
         scopes=credential.scope_set,
         operator_id=credential.operator_id,
+        organisation_id=credential.organisation_id,
         gate_ids=credential.gate_id_set,
         credential_id=credential.id,
     )
@@ -100,19 +102,25 @@ def create_api_credential(
     label: str,
     scopes: Iterable[str],
     operator_id: str | None = None,
+    organisation_id: str | None = None,
     gate_ids: Iterable[str] | None = None,
     now: datetime | None = None,
     pepper: str | None = None,
 ) -> IssuedApiKey:
-    """Add a credential to the session (flushed, not committed) and return it with its key."""
+    """Add a credential to the session (flushed, not committed) and return it with its key.
+
+    `organisation_id` must name an organisation (a foreign key): a firm's key acts for it."""
     if not label.strip():
         raise ValueError("an API credential needs a label")
+    if organisation_id is not None and session.get(Organisation, organisation_id) is None:
+        raise OrganisationNotFound(f"no organisation {organisation_id!r}")
     credential_id, secret = secrets.token_hex(8), secrets.token_urlsafe(SECRET_BYTES)
     credential = ApiCredential(
         id=credential_id,
         kind=ApiCredentialKind(kind),
         label=label.strip(),
         operator_id=operator_id,
+        organisation_id=organisation_id,
         scopes=json.dumps(sorted(set(map(str, scopes)))),
         gate_ids=None if gate_ids is None else json.dumps(sorted(set(map(str, gate_ids)))),
         secret_hash=hash_secret(secret, pepper=_configured_pepper() if pepper is None else pepper),
@@ -167,6 +175,7 @@ def rotate_api_credential(
         label=old.label,
         scopes=old.scope_set,
         operator_id=old.operator_id,
+        organisation_id=old.organisation_id,
         gate_ids=old.gate_id_set,
         now=moment,
         pepper=pepper,

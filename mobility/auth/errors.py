@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from mobility.errors import MobilityError
+from mobility.errors import Conflict, MobilityError, NotFound
 
 REALM = "mobility"
 
@@ -79,9 +79,63 @@ class InsufficientScope(Forbidden):
         )
 
 
+class AnyScopeRequired(InsufficientScope):
+    """The caller holds none of several scopes, any one of which would do."""
+
+    def __init__(self, scopes: Iterable[str]) -> None:
+        scopes = sorted(scopes)
+        super().__init__(required=scopes, missing=scopes)
+        self.detail = "requires one of the scopes " + " or ".join(scopes)
+        self.args = (self.detail,)
+
+
 class AuthNotConfigured(MobilityError):
     """The server lacks a secret it needs to issue or check credentials (a deployment error)."""
 
     type_slug = "auth-not-configured"
     title = "Authentication is not configured"
     status = 503
+
+
+class RateLimited(MobilityError):
+    """Too many attempts (RFC 6585 §4); `Retry-After` says when to try again."""
+
+    type_slug = "rate-limited"
+    title = "Too many requests"
+    status = 429
+
+    def __init__(self, retry_after_s: int, **extensions: Any) -> None:
+        super().__init__(
+            f"too many attempts; retry after {retry_after_s} s",
+            retry_after=retry_after_s,
+            **extensions,
+        )
+        # The problem handler puts these on the response.
+        self.headers = {"Retry-After": str(retry_after_s)}
+
+
+class OrganisationNotFound(NotFound):
+    type_slug = "organisation-not-found"
+    title = "Organisation not found"
+
+
+class OrganisationExists(Conflict):
+    type_slug = "organisation-exists"
+    title = "An organisation with this id exists"
+
+
+class MemberNotFound(NotFound):
+    type_slug = "member-not-found"
+    title = "No such member of the organisation"
+
+
+class MemberExists(Conflict):
+    type_slug = "member-exists"
+    title = "Already a member of the organisation"
+
+
+class LastOwner(Conflict):
+    """An organisation keeps at least one owner, who can manage it without an administrator."""
+
+    type_slug = "last-owner"
+    title = "The organisation's last owner cannot be removed"

@@ -19,25 +19,48 @@ MASK = "[REDACTED]"
 _API_KEY = re.compile(r"\b(mob_[0-9A-Za-z]{1,32})_[A-Za-z0-9_-]+")
 # A traveller's refresh token (rt_<id>_<secret>) keeps its id likewise.
 _REFRESH_TOKEN = re.compile(r"\b(rt_[0-9a-f]{16})_[A-Za-z0-9_-]{20,}")
+# Stripe's secrets: API keys (secret and restricted), webhook signing secrets, and the client
+# secret of a payment or setup intent (which keeps its intent id, for correlation).
+_STRIPE_KEY = re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{8,}|\bwhsec_[A-Za-z0-9_-]{8,}")
+_CLIENT_SECRET = re.compile(r"\b((?:pi|seti)_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+")
 # At least 8 characters, one not a letter, so prose ("basic settings") is left alone.
 _AUTH_SCHEME = re.compile(
     r"(?i)\b(Bearer|ApiKey|Basic)(\s+)(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,}"
 )
 # Compact JWS/JWE: a base64url JSON header always starts with "eyJ" ('{"').
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){1,3}")
+# A named secret's value: quoted, to its closing quote (a passphrase has spaces), or bare, to
+# the next separator. A value already masked (whole, or after a kept key id) is left alone.
 _NAMED_SECRET = re.compile(
     r"(?i)((?:access_token|refresh_token|id_token|api_key|apikey|x-api-key|token|password|secret)"
-    r"['\"]?\s*[:=]\s*['\"]?)(?!\[REDACTED\]|(?:mob|rt)_[0-9A-Za-z]+_\[REDACTED\])[^\s'\",&;}]+"
+    r"['\"]?\s*[:=]\s*)"
+    r"(?!['\"]?(?:\[REDACTED\]|(?:mob|rt)_[0-9A-Za-z]+_\[REDACTED\]))"
+    r"(?:(['\"])(?:\\.|(?!\2)[^\\])*\2|[^\s'\",&;}]+)"
 )
+
+
+def _mask_named(match: re.Match[str]) -> str:
+    quote = match.group(2) or ""
+    return f"{match.group(1)}{quote}{MASK}{quote}"
 
 
 def redact(text: str) -> str:
     """`text` with credentials masked."""
     text = _API_KEY.sub(rf"\1_{MASK}", text)
     text = _REFRESH_TOKEN.sub(rf"\1_{MASK}", text)
+    text = _STRIPE_KEY.sub(MASK, text)
+    text = _CLIENT_SECRET.sub(rf"\1_secret_{MASK}", text)
     text = _JWT.sub(MASK, text)
     text = _AUTH_SCHEME.sub(rf"\1\2{MASK}", text)
-    return _NAMED_SECRET.sub(rf"\1{MASK}", text)
+    return _NAMED_SECRET.sub(_mask_named, text)
+
+
+# What every LogRecord has; anything else on a record came from `extra=`.
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "taskName",
+}
 
 
 def _redact_value(value: object) -> object:
@@ -78,6 +101,12 @@ def redact_record(record: logging.LogRecord) -> None:
             message = record.getMessage()
             if redact(message) != message:
                 record.msg, record.args = redact(message), None
+    # Structured fields (`extra=`) are set after the record is made, so only a filter sees them.
+    for name, value in list(vars(record).items()):
+        if name not in _STANDARD_ATTRIBUTES and value is not None:
+            masked = _redact_value(value)
+            if masked is not value:
+                setattr(record, name, masked)
     if record.exc_info and not record.exc_text:
         record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
     if record.exc_text:

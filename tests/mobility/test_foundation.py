@@ -8,12 +8,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from mobility.auth.policy import public
 from mobility.db import make_engine
 from mobility.deps import SessionDep
 from mobility.errors import DatabaseNotMigrated
 from mobility.migrate import ensure_migrated, head_revision
 from mobility.redis_client import make_redis
 from mobility.settings import Settings
+from services.access_policy import ACCESS_POLICY
 from services.app import create_app
 
 
@@ -64,7 +66,9 @@ def test_app_refuses_to_start_on_unmigrated_database(
 
 def test_unhandled_error_is_problem_json_without_internals() -> None:
     """A bug gives 500 problem+json that names no exception or trace."""
-    app = create_app(check_migrations=False)
+    app = create_app(
+        check_migrations=False, access_policy=ACCESS_POLICY.with_rules({"GET /boom": public()})
+    )
 
     @app.get("/boom")
     def boom() -> None:
@@ -97,7 +101,9 @@ def test_a_failed_commit_is_a_5xx_not_a_success(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The request's commit runs before the response: when it fails, the client knows."""
-    app = create_app(check_migrations=False)
+    app = create_app(
+        check_migrations=False, access_policy=ACCESS_POLICY.with_rules({"POST /write": public()})
+    )
 
     @app.post("/write")
     def write(session: SessionDep) -> dict[str, int]:

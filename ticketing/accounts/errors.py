@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from mobility.auth.errors import InvalidCredentials
-from mobility.errors import BadRequest, Conflict, MobilityError, NotFound, ValidationFailed
+from mobility.auth.errors import RateLimited as RateLimited  # the 429 of every rate limit
+from mobility.errors import BadRequest, Conflict, NotFound, ValidationFailed
 
 
 class EmailAlreadyRegistered(Conflict):
@@ -75,20 +74,3 @@ class EligibilityNotFound(NotFound):
 class EligibilityConflict(Conflict):
     type_slug = "eligibility-conflict"
     title = "The eligibility claim is not in a state that allows this"
-
-
-class RateLimited(MobilityError):
-    """Too many attempts (RFC 6585 §4); `Retry-After` says when to try again."""
-
-    type_slug = "rate-limited"
-    title = "Too many requests"
-    status = 429
-
-    def __init__(self, retry_after_s: int, **extensions: Any) -> None:
-        super().__init__(
-            f"too many attempts; retry after {retry_after_s} s",
-            retry_after=retry_after_s,
-            **extensions,
-        )
-        # The problem handler puts these on the response.
-        self.headers = {"Retry-After": str(retry_after_s)}

@@ -9,13 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from mobility.auth.deps import CurrentPrincipal
-from mobility.auth.errors import Unauthorized
+from mobility.auth.errors import AnyScopeRequired, Unauthorized
 from mobility.auth.principals import Scope
 from mobility.deps import SessionDep
 from mobility.problems import model_response, problem_responses
 from ticketing.catalogue import service
 from ticketing.catalogue.config import ProductKind
-from ticketing.catalogue.errors import AnyScopeRequired, CongestionBandsInvalid, TariffsNotLoaded
+from ticketing.catalogue.errors import CongestionBandsInvalid, TariffsNotLoaded
 from ticketing.catalogue.schemas import (
     CongestionBandSetOut,
     CongestionBandsIn,

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from mobility.auth.errors import InsufficientScope
 from mobility.errors import BadRequest, Conflict, NotFound, ValidationFailed
 
 
@@ -26,12 +23,3 @@ class TariffsNotLoaded(Conflict):
 class CongestionBandsInvalid(ValidationFailed):
     type_slug = "congestion-bands-invalid"
     title = "Congestion bands invalid"
-
-
-class AnyScopeRequired(InsufficientScope):
-    """The caller holds none of several scopes, any one of which would do."""
-
-    def __init__(self, scopes: Sequence[str]) -> None:
-        super().__init__(required=scopes, missing=scopes)
-        self.detail = "requires one of the scopes " + " or ".join(sorted(scopes))
-        self.args = (self.detail,)

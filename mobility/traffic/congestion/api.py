@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from mobility.auth.deps import CurrentPrincipal, require_scopes
-from mobility.auth.errors import InsufficientScope, Unauthorized
+from mobility.auth.errors import AnyScopeRequired, InsufficientScope, Unauthorized
 from mobility.auth.principals import Principal, Scope
 from mobility.deps import SessionDep
 from mobility.errors import ValidationFailed
@@ -20,7 +20,6 @@ from mobility.traffic.congestion.bands import parse_weekdays
 from mobility.traffic.congestion.errors import (
     CongestionNotPublishable,
     FareZoneMapInvalid,
-    PublisherScopeRequired,
     TimePeriodNotFound,
 )
 from mobility.traffic.congestion.models import CongestionPublication
@@ -66,7 +65,7 @@ def _publication_out(
     "/scenarios/{scenario_id}/publish",
     response_model=PublicationOut,
     responses=problem_responses(
-        Unauthorized, PublisherScopeRequired, ScenarioNotFound, ScenarioNotDone,
+        Unauthorized, AnyScopeRequired, ScenarioNotFound, ScenarioNotDone,
         CongestionNotPublishable,
     ),
 )  # fmt: skip
@@ -78,7 +77,7 @@ def publish_scenario(
 ) -> Response:
     """Make the scenario the active congestion scenario of its period and set fares from it."""
     if not any(principal.has_scope(s) for s in PUBLISHERS):
-        raise PublisherScopeRequired(PUBLISHERS)
+        raise AnyScopeRequired(PUBLISHERS)
     policy = (body or PublishIn()).policy
     publication, bands = publishing.publish(session, scenario_id, principal.subject, policy)
     return model_response(_publication_out(publication, bands))

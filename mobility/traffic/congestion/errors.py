@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from mobility.auth.errors import InsufficientScope
 from mobility.errors import NotFound, ValidationFailed
 
 
@@ -26,12 +23,3 @@ class FareZoneMapInvalid(ValidationFailed):
 class TimePeriodNotFound(NotFound):
     type_slug = "traffic-period-not-found"
     title = "No such time period"
-
-
-class PublisherScopeRequired(InsufficientScope):
-    """Publishing needs scenarios:run or traffic:manage; the caller holds neither."""
-
-    def __init__(self, scopes: Sequence[str]) -> None:
-        super().__init__(required=scopes, missing=scopes)
-        self.detail = "requires one of the scopes " + " or ".join(sorted(scopes))
-        self.args = (self.detail,)

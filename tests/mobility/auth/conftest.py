@@ -24,3 +24,7 @@ def session(engine: Engine) -> Iterator[Session]:
     """A session on the migrated test database (SQLite, then PostgreSQL)."""
     with Session(engine, expire_on_commit=False) as s:
         yield s
+
+
+# The shop (the app on both databases with real Redis, tariffs loaded) for the API tests.
+from tests.ticketing.shop import shop, tariffs_text  # noqa: E402, F401 - fixtures by name

@@ -90,3 +90,42 @@ def test_refresh_tokens_keep_their_id_only() -> None:
     text = redact(f"refresh failed for rt_0123456789abcdef_{secret}")
     assert secret not in text
     assert "rt_0123456789abcdef_[REDACTED]" in text
+
+
+def test_payment_secrets_are_masked() -> None:
+    """Stripe API keys, webhook signing secrets and intents' client secrets are masked; an
+    intent keeps its id, for correlation."""
+    text = redact(
+        "stripe sk_test_4eC39HqLyjWDarjtT1zdp7dc, rk_live_51Habcdefgh, whsec_f00baR-123456, "
+        "client pi_3NabcXYZ_secret_kP9cLmQ2"
+    )
+    for secret in ("4eC39Hq", "51Habcdefgh", "f00baR", "kP9cLmQ2"):
+        assert secret not in text
+    assert "pi_3NabcXYZ_secret_[REDACTED]" in text
+
+
+def test_quoted_secrets_are_masked_to_their_closing_quote() -> None:
+    """A passphrase with spaces, as a JSON or Python-repr value, is masked whole, not only up
+    to its first space; the rest of the text is kept."""
+    json_text = '{"password": "a long passphrase 42", "email": "anna@example.it"}'
+    assert redact(json_text) == '{"password": "[REDACTED]", "email": "anna@example.it"}'
+    assert redact(str({"secret": "two words"})) == "{'secret': '[REDACTED]'}"
+    assert redact("password=hunter2&next=1") == "password=[REDACTED]&next=1"
+
+
+def test_structured_fields_are_masked_by_the_filter(caplog: pytest.LogCaptureFixture) -> None:
+    """Fields passed with `extra=` (JSON log lines carry them) are masked by the filter, which
+    sees them, unlike the record factory; fields without secrets keep their type."""
+    log = logging.getLogger("auth.test.extra")
+    log.addFilter(RedactingFilter())
+    try:
+        with caplog.at_level(logging.INFO, logger="auth.test.extra"):
+            fields = {"auth": f"Bearer {JWT}", "headers": {"x-api-key": API_KEY}, "status": 200}
+            log.info("call", extra=fields)
+    finally:
+        log.filters.clear()
+    (record,) = caplog.records
+    assert str(record.auth) == "Bearer [REDACTED]"
+    assert "S3cr3t" not in str(record.headers)
+    assert "mob_0123456789abcdef_[REDACTED]" in str(record.headers)
+    assert record.status == 200

@@ -75,15 +75,23 @@ def test_register_errors_are_problems(client: TestClient, signup: Signup) -> Non
 def test_bad_credentials_are_one_401_whether_or_not_the_email_exists(
     client: TestClient, signup: Signup
 ) -> None:
-    """Wrong password and unknown email give the same problem and a Bearer challenge."""
+    """Wrong password and unknown email give the same problem and the same Bearer challenge:
+    the bodies differ only in their per-request id, so nothing tells whether the email exists."""
     signup()
     wrong = login(client, "anna@example.it", "not the password")
     unknown = login(client, "nobody@example.it")
     for response in (wrong, unknown):
         assert_problem(response, 401, "invalid-login")
         assert response.headers["www-authenticate"].startswith("Bearer")
-    assert wrong.json() == unknown.json()
-    assert wrong.json()["error"] == "invalid_grant"
+    assert wrong.headers["www-authenticate"] == unknown.headers["www-authenticate"]
+    wrong_body, unknown_body = wrong.json(), unknown.json()
+    # Each response carries its own request id (for support); it is not evidence of anything.
+    wrong_id, unknown_id = wrong_body.pop("request_id"), unknown_body.pop("request_id")
+    assert wrong_id
+    assert unknown_id
+    assert wrong_id != unknown_id
+    assert wrong_body == unknown_body
+    assert wrong_body["error"] == "invalid_grant"
 
 
 def test_refresh_rotates_and_reuse_revokes_the_family(client: TestClient, signup: Signup) -> None:
@@ -127,7 +135,8 @@ def test_unsupported_grant_is_refused(client: TestClient) -> None:
 
 def test_travellers_see_only_their_own_account(client: TestClient, signup: Signup) -> None:
     """/v1/me is each caller's own; another traveller's account and claims are 404; staff and
-    admins read any account; no credential is 401."""
+    admins read any account by id but have no /v1/me (403 role-forbidden: they are not
+    travellers); no credential is 401."""
     anna, bruno = signup("anna@example.it"), signup("bruno@example.it")
     anna_id, bruno_id = anna["account"]["id"], bruno["account"]["id"]
     assert client.get("/v1/me", headers=anna["headers"]).json()["id"] == anna_id
@@ -143,8 +152,8 @@ def test_travellers_see_only_their_own_account(client: TestClient, signup: Signu
     assert client.get(f"/v1/accounts/{bruno_id}", headers=staff()).status_code == 200
     assert client.get(f"/v1/accounts/{bruno_id}", headers=admin()).status_code == 200
     assert_problem(client.get("/v1/me"), 401)
-    assert_problem(client.get("/v1/me", headers=staff()), 403)  # staff lack account:read
-    assert_problem(client.get("/v1/me", headers=admin()), 404)  # not a traveller
+    assert_problem(client.get("/v1/me", headers=staff()), 403, "role-forbidden")
+    assert_problem(client.get("/v1/me", headers=admin()), 403, "role-forbidden")
 
 
 def test_a_narrowed_token_cannot_read_the_account(client: TestClient, signup: Signup) -> None:

@@ -1,5 +1,5 @@
 """Rate limits of the auth endpoints: per client address and per account, 429 problem+json
-with Retry-After, on real Redis, on the embedded fakeredis, and open when Redis is down."""
+with Retry-After, on real Redis, on the embedded fakeredis, and in process when Redis is down."""
 
 from __future__ import annotations
 
@@ -110,19 +110,24 @@ class BrokenRedis(redis_lib.Redis):
         )
 
 
-def test_login_works_when_redis_is_down(app: FastAPI, client: TestClient) -> None:
-    """An unreachable Redis does not lock travellers out: the limit is skipped, not enforced."""
+def test_login_works_and_stays_limited_when_redis_is_down(
+    app: FastAPI, client: TestClient, client_at: Callable[[str], TestClient]
+) -> None:
+    """An unreachable Redis neither locks travellers out nor lifts the limit: logins succeed,
+    counted in this process, and the attempt past the window is still 429."""
+    email = f"anna-{uuid.uuid4().hex[:8]}@example.it"
     registered = client.post(
-        "/v1/auth/register",
-        json={"email": "anna@example.it", "password": PASSWORD, "display_name": "Anna"},
+        "/v1/auth/register", json={"email": email, "password": PASSWORD, "display_name": "Anna"}
     )
     assert registered.status_code == 201, registered.text
+    # An address no other test uses: the in-process windows outlive this test's app.
+    caller = client_at(f"redis-down-{uuid.uuid4().hex[:8]}")
     app.dependency_overrides[get_redis] = BrokenRedis
     try:
-        codes = [login(client, "anna@example.it", PASSWORD) for _ in range(4)]
+        codes = [login(caller, email, PASSWORD) for _ in range(4)]
     finally:
         app.dependency_overrides.clear()
-    assert codes == [200, 200, 200, 200]
+    assert codes == [200, 200, 200, 429]
 
 
 def test_the_embedded_fakeredis_limits_in_process() -> None:

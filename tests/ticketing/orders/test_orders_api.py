@@ -172,4 +172,6 @@ def test_only_customer_service_reads_travellers_orders(shop: Shop) -> None:
     assert shop.client.get(f"/v1/orders/{order['id']}", headers=reader).status_code == 404
     assert shop.client.get(f"/v1/orders/{order['id']}", headers=service).status_code == 200
     assert shop.client.get(f"/v1/passes/{pass_id}", headers=service).status_code == 200
-    assert shop.client.get(f"/v1/passes/{pass_id}/token", headers=service).status_code == 404
+    token = shop.client.get(f"/v1/passes/{pass_id}/token", headers=service)
+    assert token.status_code == 403
+    assert token.json()["type"].endswith("/role-forbidden")

@@ -166,8 +166,9 @@ def test_malformed_body_and_unknown_detector(client: TestClient) -> None:
 
 
 def test_credentials_and_scopes(client: TestClient) -> None:
-    """No credential is 401; a key without traffic:counts:write (or a planner token) is 403;
-    reading needs traffic:read, which the pushing key does not have."""
+    """No credential is 401; a key without traffic:counts:write is 403; a planner may not push
+    counts even holding that scope (403 role-forbidden: modellers do not write the
+    observations); reading needs traffic:read, which the pushing key does not have."""
     problem(client.post(COUNTS, json=body(*GOOD)), 401, "unauthorized")
     problem(
         client.post(COUNTS, json=body(*GOOD), headers=api_key(Scope.FEEDS_IMPORT)),
@@ -175,9 +176,9 @@ def test_credentials_and_scopes(client: TestClient) -> None:
         "insufficient-scope",
     )
     problem(
-        client.post(COUNTS, json=body(*GOOD), headers=planner(Scope.TRAFFIC_READ)),
+        client.post(COUNTS, json=body(*GOOD), headers=planner(Scope.TRAFFIC_COUNTS_WRITE)),
         403,
-        "insufficient-scope",
+        "role-forbidden",
     )
     params = {"from": "2026-11-20T00:00:00Z", "to": "2026-11-21T00:00:00Z"}
     problem(
