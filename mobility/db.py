@@ -39,7 +39,14 @@ def _sqlite_savepoint(conn, _name) -> None:  # type: ignore[no-untyped-def]
         dbapi_conn.execute("BEGIN")
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 10,
+    max_overflow: int = 30,
+    pool_timeout_s: float = 5.0,
+) -> Engine:
     """An engine for `url`, with the per-dialect set-up both backends need."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -49,7 +56,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "savepoint", _sqlite_savepoint)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout_s,
+    )
 
 
 _ENGINE_RESET_CALLBACKS: list[Callable[[], None]] = []
@@ -64,7 +78,13 @@ def on_engine_reset(callback: Callable[[], None]) -> None:
 @lru_cache(maxsize=1)
 def get_engine() -> Engine:
     settings = get_settings()
-    return make_engine(settings.effective_database_url, echo=settings.database_echo)
+    return make_engine(
+        settings.effective_database_url,
+        echo=settings.database_echo,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout_s=settings.db_pool_timeout_s,
+    )
 
 
 @lru_cache(maxsize=1)

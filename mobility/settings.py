@@ -27,6 +27,15 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; empty means the embedded SQLite file var/mobility.sqlite3",
     )
     database_echo: bool = False
+    # The API runs sync endpoints on anyio's 40 worker threads: a pool smaller than that makes
+    # requests queue for a connection under load. A short wait then a 503 beats a 30 s hang.
+    db_pool_size: int = Field(default=10, ge=1, le=500, description="Pooled connections")
+    db_max_overflow: int = Field(
+        default=30, ge=0, le=500, description="Connections opened beyond the pool under load"
+    )
+    db_pool_timeout_s: float = Field(
+        default=5.0, gt=0, le=300, description="Wait for a free connection before answering 503"
+    )
     redis_url: str = Field(
         default="", description="redis:// URL; empty means the in-process substitute (fakeredis)"
     )
@@ -69,6 +78,12 @@ class Settings(BaseSettings):
     auth_rate_limit: str = Field(
         default="10/minute", description="Attempts per client and account on auth endpoints"
     )
+    api_key_failure_rate_limit: str = Field(
+        default="20/minute", description="Failed API-key authentications per client address"
+    )
+    purchase_rate_limit: str = Field(
+        default="30/minute", description="Orders and payments per caller and client address"
+    )
     signing_key_file: Path | None = Field(
         default=None,
         description="Pass-signing keyring (JSON, see access_control/keys.py); empty outside "
@@ -89,6 +104,12 @@ class Settings(BaseSettings):
         gt=0,
         description="No second entry with one pass within this, unless it exited",
     )
+    revocation_version_ttl_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How stale a process's idea of the newest revocation may be (online gates)",
+    )
     jwt_secret: SecretStr = Field(
         default=SecretStr(""),
         description="HS256 key of callers' access tokens, at least 32 bytes (else Bearer: 503)",
@@ -105,6 +126,71 @@ class Settings(BaseSettings):
         default="", description="GTFS-Realtime sources the worker polls: 'feed=url,feed=url'"
     )
     realtime_poll_s: float = Field(default=30.0, gt=0, description="Worker polling period")
+    jobs_processes: int = Field(default=1, ge=1, le=64, description="Worker processes")
+    jobs_threads: int = Field(default=4, ge=1, le=256, description="Job threads per process")
+    jobs_namespace: str = Field(
+        default="",
+        description="Redis key prefix of the job queues; empty: REDIS_KEY_PREFIX + 'jobs'",
+    )
+    jobs_time_limit_s: float = Field(default=300.0, gt=0, description="Short jobs' time limit")
+    jobs_long_time_limit_s: float = Field(
+        default=3600.0, gt=0, description="Time limit of long jobs (scenario runs, fleet plans)"
+    )
+    jobs_max_retries: int = Field(default=10, ge=0, description="Retries of a failing short job")
+    jobs_long_max_retries: int = Field(default=3, ge=0, description="Retries of a long job")
+    jobs_heartbeat_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="A worker silent this long is dead: its unacknowledged jobs are requeued",
+    )
+    jobs_maintenance_chance: int = Field(
+        default=1000,
+        ge=1,
+        le=1_000_000,
+        description="Broker calls per million that look for dead workers' jobs to requeue",
+    )
+    jobs_relay_grace_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="An outbox message undelivered this long after it was due is sent again",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json: one JSON object a line (production); text: for people"
+    )
+    log_level: str = Field(default="INFO", description="Root log level (DEBUG, INFO, WARNING…)")
+    metrics_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="Bearer token of GET /metrics; empty: open outside production, 403 in it",
+    )
+    # Fleet plans (mobility/freight/fleet_plans, routing/fleet).
+    fleet_plan_max_budget_s: int = Field(
+        default=120, ge=1, le=3600, description="The longest time budget a fleet plan may ask"
+    )
+    # Road distance over great-circle distance: about 1.3 on European road networks (Ballou,
+    # Rahardja and Sakai 2002, "Selected country circuity factors for road travel distance
+    # estimation"); a truck off the motorways averages about 50 km/h (an estimate).
+    fleet_circuity: float = Field(default=1.3, ge=1.0, le=3.0)
+    fleet_offnet_speed_kmh: float = Field(default=50.0, gt=5.0, le=120.0)
+    fleet_webhook_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="HMAC-SHA256 key of fleet-plan webhooks (32+ bytes); empty: no webhooks",
+    )
+    fleet_webhook_attempts: int = Field(default=5, ge=1, le=20)
+    fleet_webhook_timeout_s: float = Field(default=5.0, gt=0, le=30)
+    # Truck appointment slots at terminal gates (mobility/freight/gate_slots).
+    gate_slot_minutes: int = Field(default=60, ge=15, le=240, description="Slot length")
+    gate_slot_share_pct: int = Field(
+        default=100,
+        ge=1,
+        le=100,
+        description="Share of the gate's hourly TEU capacity offered to appointments",
+    )
+    gate_slot_grace_min: int = Field(
+        default=15, ge=0, le=120, description="A slot's pass opens this early, closes this late"
+    )
+    gate_slot_horizon_days: int = Field(
+        default=14, ge=1, le=30, description="How far ahead slots can be booked"
+    )
 
     def realtime_sources(self) -> list[tuple[str, str]]:
         """REALTIME_FEEDS as (feed id, url) pairs; a malformed entry is a configuration error."""
@@ -128,6 +214,10 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'mobility.sqlite3'}"
+
+    @property
+    def effective_jobs_namespace(self) -> str:
+        return self.jobs_namespace or f"{self.redis_key_prefix}jobs"
 
     @property
     def is_production(self) -> bool:

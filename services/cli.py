@@ -84,9 +84,11 @@ def serve(
     from mobility.db import get_engine
     from mobility.migrate import ensure_migrated
     from mobility.settings import get_settings
+    from services.logging_setup import configure_logging
     from services.sample_data import load_sample_data_if_empty
 
     settings = get_settings()
+    configure_logging()
     try:
         ensure_migrated(get_engine())
         # Outside production a development signing key exists from the start, for the local
@@ -102,24 +104,46 @@ def serve(
         port=port or settings.api_port,
         workers=workers,
         proxy_headers=True,
+        # Our handlers (LOG_FORMAT) and our access lines (with request ids), not uvicorn's.
+        log_config=None,
+        access_log=False,
     )
 
 
 @app.command()
 def worker(
-    once: Annotated[bool, typer.Option(help="One round, then exit (cron, tests)")] = False,
+    once: Annotated[bool, typer.Option(help="One round in this process, then exit (cron)")] = False,
+    processes: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes (default: JOBS_PROCESSES)")
+    ] = None,
+    threads: Annotated[
+        int | None, typer.Option(min=1, help="Threads per process (default: JOBS_THREADS)")
+    ] = None,
 ) -> None:
-    """Background work: poll the GTFS-Realtime feeds of REALTIME_FEEDS, prune stale state."""
+    """Background jobs (Dramatiq on REDIS_URL) and the scheduler of periodic work: GTFS-Realtime
+    polling, pruning, outbox relay, payment reconciliation."""
     from mobility.db import get_engine
     from mobility.migrate import ensure_migrated
-    from services.worker import Worker
+    from mobility.settings import get_settings
+    from services.worker import Worker, run_processes
 
     try:
         configured = Worker.from_settings()  # a configuration error first, before any I/O
         ensure_migrated(get_engine())
-        configured.run(once=once)
+        settings = get_settings()
+        if once:
+            from services.logging_setup import configure_logging
+
+            configure_logging()
+            configured.round()
+            return
+        if not settings.redis_url:
+            fail("mobility worker needs REDIS_URL (embedded, the API process runs the jobs)")
+        code = run_processes(processes or settings.jobs_processes, threads or settings.jobs_threads)
     except (MobilityError, ValueError) as exc:
         fail(exc.detail if isinstance(exc, MobilityError) else str(exc))
+    if code:
+        raise typer.Exit(code)
 
 
 # -- db -----------------------------------------------------------------------------------
