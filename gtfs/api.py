@@ -116,7 +116,7 @@ def stop_departures(
     """Every departure at the stop (and its platforms) in the window, with real-time times."""
     stop_ref = parse_ref(ref)
     # "Now" is the feed's clock: its zone, and GTFS seconds from noon minus 12 h of the day.
-    version = GtfsRepository(session).current_version(stop_ref.feed_id)
+    version = GtfsRepository(session).served_version(stop_ref.feed_id)
     tz = ZoneInfo(version.timezone or get_settings().timezone)
     now = datetime.now(tz)
     day = date_ or now.date()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row, String, and_, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -38,6 +38,21 @@ def ids_in(column: Any, values: Sequence[str], session: Session) -> Any:
     return column.in_(list(values))
 
 
+class ServedVersion(NamedTuple):
+    """What serving a feed's current version needs of it: ids and its time zone."""
+
+    id: int
+    feed_id: str
+    timezone: str
+
+
+# Built once: the hot path (every departures board) runs it with new values only.
+_SERVED_VERSION = select(FeedVersion.id, FeedVersion.feed_id, FeedVersion.timezone).where(
+    FeedVersion.feed_id == bindparam("feed_id"),
+    FeedVersion.status == FeedVersionStatus.CURRENT,
+)
+
+
 class GtfsRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -69,6 +84,13 @@ class GtfsRepository:
         if version is None:
             raise FeedNotFound(f"no feed '{feed_id}' has been imported")
         return version
+
+    def served_version(self, feed_id: str) -> ServedVersion:
+        """The feed's current version as a plain row: one Core query, no ORM object."""
+        row = self.session.connection().execute(_SERVED_VERSION, {"feed_id": feed_id}).first()
+        if row is None:
+            raise FeedNotFound(f"no feed '{feed_id}' has been imported")
+        return ServedVersion(*row)
 
     # -- stops -----------------------------------------------------------------------------
 

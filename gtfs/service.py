@@ -14,7 +14,7 @@ from gtfs.departures import DeparturesQuery, RealtimeApplier
 from gtfs.models import FeedVersion
 from gtfs.modes import mode_of
 from gtfs.refs import Ref, make_ref
-from gtfs.repository import GtfsRepository
+from gtfs.repository import GtfsRepository, ServedVersion
 from gtfs.schedule.fields import format_time
 from gtfs.schemas import (
     DeparturesOut,
@@ -189,11 +189,11 @@ def departures(
     start_s: int,
     end_s: int,
     realtime: RealtimeApplier | None = None,
-    version: FeedVersion | None = None,
+    version: ServedVersion | None = None,
 ) -> DeparturesOut:
     """Departures at the stop; `version` is the feed's current one if the caller has it."""
     repo = GtfsRepository(session)
-    version = version or repo.current_version(ref.feed_id)
+    version = version or repo.served_version(ref.feed_id)
     stop = version_cache.get(("stop", version.id, ref.id), lambda: repo.stop(version.id, ref.id))
     tz_name = version.timezone or "Europe/Rome"
     tz = ZoneInfo(tz_name)

@@ -13,13 +13,12 @@ import redis
 from sqlalchemy.orm import Session
 
 from gtfs.departures import Departure
-from gtfs.models import FeedVersion
 from gtfs.realtime.errors import RealtimeStoreUnavailable
 from gtfs.realtime.propagate import apply_trip_update
 from gtfs.realtime.records import TripUpdate
 from gtfs.realtime.repository import load_trip_updates
 from gtfs.realtime.store import get_trip_updates, has_live_trip_updates
-from gtfs.repository import GtfsRepository
+from gtfs.repository import GtfsRepository, ServedVersion
 from gtfs.service_days import service_day_origin
 
 TripKey = tuple[str, date]
@@ -33,7 +32,7 @@ class RealtimeDepartures:
         self.session = session
         self.client = client
 
-    def __call__(self, version: FeedVersion, departures: list[Departure]) -> None:
+    def __call__(self, version: ServedVersion, departures: list[Departure]) -> None:
         # Headway trips are matched by start time, not by trip: they keep their schedule.
         keys = {(d.trip_id, d.service_date) for d in departures if not d.frequency_based}
         if not keys:

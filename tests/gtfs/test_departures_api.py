@@ -79,6 +79,53 @@ def test_trip_of_previous_service_day_past_midnight(client: TestClient) -> None:
     assert deps[0]["scheduled_departure"] == "2026-03-12T00:30:00+01:00"
 
 
+def test_window_reaching_into_both_service_days(client: TestClient) -> None:
+    """One board holds the previous day's run past midnight and the day's own, in order."""
+    deps = _departures(client, "pisa:P1", "2026-03-12", "00:00:00", "07:05:00")
+    assert [(d["trip_ref"], d["service_date"]) for d in deps] == [
+        ("pisa:LATE", "2026-03-11"),
+        ("pisa:T1", "2026-03-12"),
+    ]
+
+
+def test_headway_runs_of_the_previous_day_past_midnight(
+    settings_env: None,  # noqa: ARG001
+    engine: Engine,
+    tmp_path: Path,
+) -> None:
+    """A headway trip whose runs continue past 24:00 shows them on the next date's board."""
+    files = dict(FEED)
+    files["frequencies.txt"] = (
+        "trip_id,start_time,end_time,headway_secs,exact_times\nF1,23:40:00,24:20:00,1200,0\n"
+    )
+    import_feed(engine, write_feed(tmp_path / "feed", files), "pisa")
+    with TestClient(create_app()) as client:
+        deps = _departures(client, "pisa:P1", "2026-03-12", "00:00:00", "00:30:00")
+    assert [(d["scheduled_departure"], d["service_date"]) for d in deps] == [
+        ("2026-03-12T00:00:00+01:00", "2026-03-11"),
+        ("2026-03-12T00:30:00+01:00", "2026-03-11"),
+    ]
+    assert [d["frequency_based"] for d in deps] == [True, False]
+
+
+def test_reimport_changes_the_board(client: TestClient, engine: Engine, tmp_path: Path) -> None:
+    """Boards read the new version after a re-import: nothing cached outlives its version."""
+    before = _departures(client, "pisa:STA", "2026-03-11", "06:30:00", "08:15:00")
+    assert [d["headsign"] for d in before][:2] == ["Aeroporto", "Aeroporto"]
+    files = dict(FEED)
+    files["trips.txt"] = FEED["trips.txt"].replace("R1,WK,T1,Aeroporto", "R1,WK,T1,Stazione")
+    files["frequencies.txt"] = (
+        "trip_id,start_time,end_time,headway_secs,exact_times\nF1,08:00:00,09:00:00,1800,1\n"
+    )
+    import_feed(engine, write_feed(tmp_path / "feed2", files), "pisa")
+    after = _departures(client, "pisa:STA", "2026-03-11", "06:30:00", "08:15:00")
+    assert [(d["trip_ref"], d["headsign"]) for d in after] == [
+        ("pisa:T1", "Stazione"),
+        ("pisa:T2", "Aeroporto"),
+        ("pisa:F1", "Aeroporto"),
+    ]
+
+
 def test_removed_service_day_has_no_departures(client: TestClient) -> None:
     """calendar_dates exception_type 2 removes the weekday service."""
     assert _departures(client, "pisa:STA", "2026-03-10", "06:00:00", "09:00:00") == []
