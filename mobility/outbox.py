@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, Mapping[str, Any]], None]
 _HANDLERS: dict[str, Handler] = {}
+_IN_FLIGHT: set[int] = set()
+_IN_FLIGHT_LOCK = threading.Lock()
 _QUEUES: dict[str, Queue] = {}
 _INLINE: set[str] = set()
 # One generic job per queue delivers any topic's message by its id.
@@ -151,6 +154,21 @@ def deliver(
     factory = factory or get_sessionmaker()
     if lease_s is not None and not _take_lease(factory, message_id, lease_s):
         return False
+    # SQLite has no row locks; it is the embedded default, one process, so a set of the
+    # messages this process is delivering stands in for PostgreSQL's SKIP LOCKED: a second
+    # delivery of a message in flight leaves it, and the handler runs once.
+    with _IN_FLIGHT_LOCK:
+        if message_id in _IN_FLIGHT:
+            return False
+        _IN_FLIGHT.add(message_id)
+    try:
+        return _deliver_once(factory, message_id, raise_errors=raise_errors)
+    finally:
+        with _IN_FLIGHT_LOCK:
+            _IN_FLIGHT.discard(message_id)
+
+
+def _deliver_once(factory: sessionmaker[Session], message_id: int, *, raise_errors: bool) -> bool:
     with factory() as session:
         query = select(OutboxMessage).where(
             OutboxMessage.id == message_id, OutboxMessage.delivered_at.is_(None)
