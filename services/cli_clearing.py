@@ -33,8 +33,17 @@ def run(
     csv_file: Annotated[
         Path | None, typer.Option("--csv", help="Write the report as CSV to FILE ('-': stdout)")
     ] = None,
+    queue: Annotated[
+        bool,
+        typer.Option(
+            "--queue", help="Queue the clearing and posting as a run on the worker instead"
+        ),
+    ] = False,
 ) -> None:
     """Apportion a month's revenue among operators; print totals, write CSV, post if asked."""
+    if queue:
+        _queue_run(period)
+        return
     from mobility.db import get_engine, session_scope
     from mobility.errors import MobilityError
     from mobility.migrate import ensure_migrated
@@ -112,3 +121,33 @@ def run(
         else:
             csv_file.write_text(text, encoding="utf-8", newline="")
             console.print(f"wrote {csv_file}")
+
+
+def _queue_run(period: str) -> None:
+    """Queue a clearing run (computed and posted by the worker, like POST /v1/clearing/runs)."""
+    import getpass
+
+    from mobility.db import get_engine, session_scope
+    from mobility.errors import MobilityError
+    from mobility.migrate import ensure_migrated
+    from mobility.settings import get_settings
+    from ticketing.clearing.errors import InvalidPeriod
+    from ticketing.clearing.models import ClearingRunTrigger
+    from ticketing.clearing.runs import request_run
+
+    try:
+        ensure_migrated(get_engine())
+        with session_scope() as session:
+            run, created = request_run(
+                session,
+                period,
+                f"cli:{getpass.getuser()}",
+                trigger=ClearingRunTrigger.CLI,
+                tz=get_settings().timezone,
+            )
+            run_id, label = run.id, run.period
+    except MobilityError as exc:
+        err.print(f"[bold red]error:[/] {exc.detail}")
+        raise typer.Exit(2 if isinstance(exc, InvalidPeriod) else 1) from exc
+    state = "queued" if created else "already queued or running"
+    out.print(f"clearing run {run_id} of {label}: {state} (GET /v1/clearing/runs/{run_id})")

@@ -338,6 +338,8 @@ def fare_zone_map(
                 mapping[zone] = fare
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror or exc}")
+    except (csv.Error, UnicodeDecodeError) as exc:  # garbage or another encoding
+        fail(f"{file}: not a UTF-8 CSV file ({exc.__class__.__name__})")
     try:
         with session_scope() as session:
             set_fare_zone_map(session, network, mapping)

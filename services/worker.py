@@ -30,6 +30,7 @@ from mobility.settings import get_settings
 from services.logging_setup import configure_logging
 from services.wiring import install
 from ticketing.accounts.service import purge_expired_refresh_tokens
+from ticketing.clearing.runs import AUTO_POST_JOB, auto_post_tick
 from ticketing.orders.reconcile import reconcile
 from ticketing.payments.factory import get_payment_provider
 
@@ -38,6 +39,7 @@ RELAY_EVERY_S = 15.0
 PRUNE_EVERY_S = 300.0
 RECONCILE_EVERY_S = 600.0
 PURGE_EVERY_S = 3600.0
+CLEARING_TICK_EVERY_S = 3600.0
 EMBEDDED_THREADS = 2
 
 
@@ -73,6 +75,15 @@ def purge_refresh_tokens() -> None:
     log.info("%d expired refresh token(s) purged", purged)
 
 
+def auto_post_clearing() -> None:
+    """From CLEARING_AUTO_POST_DAY on, queue the previous month's clearing run (once)."""
+    settings = get_settings()
+    with session_scope() as session:
+        run = auto_post_tick(session, settings.clearing_auto_post_day, tz=settings.timezone)
+    if run is not None:
+        log.info("clearing of %s queued (run %d)", run.period, run.id)
+
+
 def register_jobs() -> None:
     """The outbox handlers and the periodic jobs (idempotent)."""
     install()
@@ -81,6 +92,7 @@ def register_jobs() -> None:
         ("realtime.prune", prune_realtime, PRUNE_EVERY_S),
         ("payments.reconcile", reconcile_payments, RECONCILE_EVERY_S),
         ("accounts.purge_refresh_tokens", purge_refresh_tokens, PURGE_EVERY_S),
+        (AUTO_POST_JOB, auto_post_clearing, CLEARING_TICK_EVERY_S),
     ):
         # Stale ticks (a worker down for an hour) are dropped, not run one after another.
         register_job(name, fn, max_retries=0, max_age_s=max(every, 30.0))
@@ -133,6 +145,9 @@ class Worker:
         ]
         if not self.embedded:
             entries.append(Periodic("payments.reconcile", RECONCILE_EVERY_S, "payments.reconcile"))
+        # Hourly: the job itself queues a month's run once, from the configured day on.
+        if get_settings().clearing_auto_post_day is not None:
+            entries.append(Periodic(AUTO_POST_JOB, CLEARING_TICK_EVERY_S, AUTO_POST_JOB))
         return entries
 
     def scheduler(self) -> Scheduler:
@@ -148,6 +163,7 @@ class Worker:
             (f"realtime {feed_id}", partial(poll_realtime, feed_id)) for feed_id, _ in self.sources
         ]
         jobs += [("prune", prune_realtime), ("refresh-token purge", purge_refresh_tokens)]
+        jobs.append(("clearing auto-post", auto_post_clearing))
         if not self.embedded:
             jobs.append(("reconciliation", reconcile_payments))
         for name, job in jobs:  # one failing job must not keep the others from running

@@ -41,6 +41,8 @@ class Scope(StrEnum):
     REFUNDS_ISSUE = "refunds:issue"
     TARIFFS_MANAGE = "tariffs:manage"
     CLEARING_READ = "clearing:read"
+    # Queue a month's clearing, which posts the operators' shares to the ledger.
+    CLEARING_POST = "clearing:post"
     PAYMENTS_RECONCILE = "payments:reconcile"
     # Grants every other scope; only an administrator may hold it.
     ADMIN = "admin"

@@ -164,7 +164,13 @@ def _rows(path: Path, required: tuple[str, ...]) -> Iterator[_Row]:
         ) from exc
     with handle:
         reader = csv.DictReader(handle)
-        header = [name.strip() for name in reader.fieldnames or []]
+        try:
+            fieldnames = reader.fieldnames
+        except (csv.Error, UnicodeDecodeError) as exc:  # garbage or another encoding
+            raise InvalidNetworkFile(
+                f"{path.name}, line 1: not a UTF-8 CSV file ({exc})", file=str(path), line=1
+            ) from exc
+        header = [name.strip() for name in fieldnames or []]
         reader.fieldnames = header
         if missing := [name for name in required if name not in header]:
             raise InvalidNetworkFile(

@@ -40,6 +40,8 @@ INTEGRATION_SCOPES = {
     Scope.FEEDS_IMPORT,
     # The authority's accounting system reads the ledger and clearing.
     Scope.CLEARING_READ,
+    # ... and queues a month's clearing run (POST /v1/clearing/runs).
+    Scope.CLEARING_POST,
 }
 
 

@@ -64,6 +64,8 @@ def parse_period(text: str, tz: str = DEFAULT_TIMEZONE) -> Period:
         raise InvalidPeriod(f"period {text!r} is not a month such as 2026-11")
     year, month = int(match.group(1)), int(match.group(2))
     zone = ZoneInfo(tz)
+    if not 1 <= year < 9999:  # datetime has no year 0, and December 9999 would end in 10000
+        raise InvalidPeriod(f"period {text!r} is out of range")
     start = datetime(year, month, 1, tzinfo=zone)
     end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
     return Period(f"{year:04d}-{month:02d}", start.astimezone(UTC), end.astimezone(UTC))

@@ -49,7 +49,7 @@ def test_period_boundaries_follow_rome_time() -> None:
     assert october.end == datetime(2026, 10, 31, 23, tzinfo=UTC)
     december = parse_period("2026-12")
     assert december.end == datetime(2026, 12, 31, 23, tzinfo=UTC)
-    for bad in ("2026-13", "2026-1", "26-10", "2026-10-01", ""):
+    for bad in ("2026-13", "2026-1", "26-10", "2026-10-01", "", "0000-01", "9999-12"):
         with pytest.raises(InvalidPeriod):
             parse_period(bad)
 
