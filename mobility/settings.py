@@ -192,6 +192,17 @@ class Settings(BaseSettings):
         default=14, ge=1, le=30, description="How far ahead slots can be booked"
     )
 
+    # Revenue clearing (ticketing/clearing/runs.py). Off by default: the authority decides when
+    # a month's revenue is final (late refunds, disputed taps); posting before that only means
+    # correction transactions later.
+    clearing_auto_post_day: int | None = Field(
+        default=None,
+        ge=1,
+        le=28,
+        description="Day of month from which the worker clears and posts the previous month; "
+        "empty: never automatically",
+    )
+
     def realtime_sources(self) -> list[tuple[str, str]]:
         """REALTIME_FEEDS as (feed id, url) pairs; a malformed entry is a configuration error."""
         pairs = []
@@ -201,6 +212,11 @@ class Settings(BaseSettings):
                 raise ValueError(f"REALTIME_FEEDS entry {entry!r} is not feed=url")
             pairs.append((feed.strip(), url.strip()))
         return pairs
+
+    @field_validator("clearing_auto_post_day", mode="before")
+    @classmethod
+    def _empty_day_is_off(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_url")
     @classmethod

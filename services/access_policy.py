@@ -107,6 +107,11 @@ RULES: dict[str, Access] = {
     "GET /v1/ledger/trial-balance": roles(ADMIN, INTEGRATION),
     "GET /v1/ledger/accounts/{code}": _FINANCE,
     "GET /v1/clearing": _FINANCE,
+    # Clearing runs post every operator's share and report all of them: the authority's own
+    # (administrators, its accounting system's key with clearing:post or clearing:read).
+    "POST /v1/clearing/runs": roles(ADMIN, INTEGRATION),
+    "GET /v1/clearing/runs": roles(ADMIN, INTEGRATION),
+    "GET /v1/clearing/runs/{run_id}": roles(ADMIN, INTEGRATION),
     # Traffic: road networks (also for logistics firms' routing), counts, scenarios.
     "GET /v1/traffic/networks": roles(PLANNER, LOGISTICS, ADMIN),
     "GET /v1/traffic/networks/{network_id}": roles(PLANNER, LOGISTICS, ADMIN),

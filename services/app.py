@@ -42,6 +42,7 @@ from services.worker import Worker
 from ticketing.accounts.api import router as accounts_router
 from ticketing.catalogue.api import router as catalogue_router
 from ticketing.clearing.api import router as clearing_router
+from ticketing.clearing.runs_api import router as clearing_runs_router
 from ticketing.fares.api import router as fares_router
 from ticketing.ledger.api import router as ledger_router
 from ticketing.orders.api import router as orders_router
@@ -155,6 +156,7 @@ def create_app(
         payments_router,
         ledger_router,
         clearing_router,
+        clearing_runs_router,
         traffic_router,
         traffic_counts_router,
         traffic_scenarios_router,

@@ -18,6 +18,7 @@ from routing.fleet.run import handle_fleet_plan_run
 from routing.fleet.webhook import handle_fleet_plan_webhook
 from routing.scenarios.run import handle_scenario_run
 from ticketing.catalogue.congestion_feed import on_congestion_published
+from ticketing.clearing.runs import CLEARING_RUN, handle_clearing_run
 from ticketing.passes.service import PASS_CHANGED
 
 
@@ -36,5 +37,6 @@ def install_worker_jobs() -> None:
     limit and retries; an API process only publishes them, never runs one in a request."""
     register_handler(SCENARIO_RUN, handle_scenario_run, queue=Queue.LONG)
     register_handler(FLEET_PLAN_RUN, handle_fleet_plan_run, queue=Queue.LONG)
+    register_handler(CLEARING_RUN, handle_clearing_run, queue=Queue.LONG)
     # A POST with a short timeout: the default queue, which retries it with back-off.
     register_handler(FLEET_PLAN_WEBHOOK, handle_fleet_plan_webhook)
