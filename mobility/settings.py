@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     load_sample_data: bool = Field(
-        default=True, description="Import the bundled sample feed on first start if no feed exists"
+        default=True,
+        description="Load the bundled samples (feed, tariffs, network, freight) on first start",
     )
     sample_feed_id: str = "prato"
     sample_feed_path: Path = Field(
@@ -66,6 +67,14 @@ class Settings(BaseSettings):
     sandbox_webhook_secret: SecretStr = Field(
         default=SecretStr("whsec_sandbox_development_only"),
         description="Signs the sandbox provider's webhook events (Stripe's scheme)",
+    )
+    sample_network_dir: Path = Field(
+        default=PROJECT_ROOT / "data" / "tntp" / "SiouxFalls",
+        description="A TNTP folder (net, node, trips) loaded as the first road network",
+    )
+    sample_freight_file: Path = Field(
+        default=PROJECT_ROOT / "data" / "freight" / "ligurian_tuscan_freight.toml",
+        description="The freight network data set loaded on first start",
     )
     tariff_file: Path = Field(
         default=PROJECT_ROOT / "data" / "sample" / "tariffs.toml",
