@@ -16,7 +16,11 @@ DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
 class Settings(BaseSettings):
     """Everything configurable; each field maps to an environment variable of the same name."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # A refused value is not echoed: it may be a secret (a short FLEET_WEBHOOK_SECRET, a URL
+    # with a password), and settings errors end up in start-up logs.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
+    )
 
     environment: str = Field(default="development", description="development | test | production")
     var_dir: Path = Field(
@@ -226,6 +230,14 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_day_is_off(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("fleet_webhook_secret")
+    @classmethod
+    def _webhook_secret_is_long_enough(cls, secret: SecretStr) -> SecretStr:
+        value = secret.get_secret_value()
+        if value and len(value.encode()) < 32:
+            raise ValueError("FLEET_WEBHOOK_SECRET must be at least 32 bytes (empty: no webhooks)")
+        return secret
 
     @field_validator("database_url")
     @classmethod

@@ -85,7 +85,9 @@ RULES: dict[str, Access] = {
     "GET /v1/orders": roles(TRAVELLER),
     "GET /v1/orders/{order_id}": _TRAVELLER_OR_BACK_OFFICE,
     "POST /v1/orders/{order_id}/confirm": roles(TRAVELLER, rate_limit="purchase"),
-    "POST /v1/orders/{order_id}/refunds": _BACK_OFFICE,
+    # Refunds of integrated orders are the authority's (its administrators): the route refuses
+    # every credential bound to an operator, which operators' staff always are.
+    "POST /v1/orders/{order_id}/refunds": roles(ADMIN),
     # Payment providers call in; each event's signature is its authentication.
     "POST /v1/payments/webhooks/{provider_name}": _PUBLIC,
     # Passes: the traveller's, which customer service may read; the signed token and its QR
@@ -108,7 +110,8 @@ RULES: dict[str, Access] = {
     "GET /v1/ledger/accounts/{code}": _FINANCE,
     "GET /v1/clearing": _FINANCE,
     # Clearing runs post every operator's share and report all of them: the authority's own
-    # (administrators, its accounting system's key with clearing:post or clearing:read).
+    # (administrators, its accounting system's key with clearing:post or clearing:read; a key
+    # bound to one operator is refused by the routes, as it is the trial balance).
     "POST /v1/clearing/runs": roles(ADMIN, INTEGRATION),
     "GET /v1/clearing/runs": roles(ADMIN, INTEGRATION),
     "GET /v1/clearing/runs/{run_id}": roles(ADMIN, INTEGRATION),

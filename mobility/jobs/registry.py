@@ -22,7 +22,7 @@ from mobility.settings import Settings, get_settings
 
 class Queue(StrEnum):
     DEFAULT = "default"  # short jobs: pass changes, publications, periodic polling
-    LONG = "long"  # scenario runs, fleet plans: minutes, their own time limit and retries
+    LONG = "long"  # scenario runs, fleet plans, clearing runs: minutes, own limits
 
 
 DEFAULT_QUEUE = Queue.DEFAULT

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from mobility.auth.access_tokens import issue_access_token
+from mobility.auth.principals import Principal, PrincipalKind, Scope
 from mobility.errors import PROBLEM_BASE
 from services.access_policy import ACCESS_POLICY
 from tests.services.roles import Caller, all_callers
@@ -117,3 +119,16 @@ def test_back_office_is_closed_to_other_kinds(shop: Shop, kind: str) -> None:
         response = shop.client.request(method, url, headers=caller.headers)
         assert response.status_code == 403, (method, url, response.text)
         assert _problem(response)["type"] == PROBLEM_BASE + "role-forbidden"
+
+
+def test_operator_staff_are_not_declared_where_the_route_refuses_them(shop: Shop) -> None:
+    """Refunds are the authority's: the route refuses any credential bound to an operator, and
+    operators' staff always are, so the policy answers them 403 role-forbidden at once (even
+    with refunds:issue and an Idempotency-Key), rather than declaring a kind that never passes."""
+    staff = Principal(
+        "desk-2", PrincipalKind.OPERATOR_STAFF, frozenset({Scope.REFUNDS_ISSUE}), operator_id="ATC"
+    )
+    headers = {"Authorization": f"Bearer {issue_access_token(staff)}", "Idempotency-Key": "k-1"}
+    response = shop.client.post("/v1/orders/o-1/refunds", json={}, headers=headers)
+    assert response.status_code == 403, response.text
+    assert _problem(response)["type"] == PROBLEM_BASE + "role-forbidden"

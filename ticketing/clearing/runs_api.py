@@ -25,9 +25,32 @@ from .models import ClearingRun
 from .runs import ClearingRunNotFound, get_run, list_runs, request_run
 
 router = APIRouter(prefix="/clearing/runs", tags=["clearing"])
-Poster = Annotated[Principal, Depends(require_scopes(Scope.CLEARING_POST))]
-Reader = Annotated[Principal, Depends(require_scopes(Scope.CLEARING_READ))]
 _AUTH = (Unauthorized, Forbidden)
+
+
+def _authority(principal: Principal) -> Principal:
+    """A run covers every operator: a credential bound to one operator (an operator's
+    accounting system with clearing:read) reads its share at GET /v1/clearing instead, as it
+    reads its own revenue account and not the trial balance."""
+    if principal.operator_id is not None and not principal.is_admin:
+        raise Forbidden("clearing runs cover every operator; read your share at /v1/clearing")
+    return principal
+
+
+def _poster(
+    principal: Annotated[Principal, Depends(require_scopes(Scope.CLEARING_POST))],
+) -> Principal:
+    return _authority(principal)
+
+
+def _reader(
+    principal: Annotated[Principal, Depends(require_scopes(Scope.CLEARING_READ))],
+) -> Principal:
+    return _authority(principal)
+
+
+Poster = Annotated[Principal, Depends(_poster)]
+Reader = Annotated[Principal, Depends(_reader)]
 
 
 class ClearingRunIn(BaseModel):

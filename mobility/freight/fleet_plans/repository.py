@@ -79,20 +79,24 @@ def road_emission_factor(session: Session) -> FreightEmissionFactor | None:
     ).first()
 
 
-def plans_of(session: Session, organisation_id: str, offset: int, limit: int) -> list[FleetPlan]:
-    """A page of the organisation's plans, newest first."""
+def plans_of(
+    session: Session, organisation_id: str | None, offset: int, limit: int
+) -> list[FleetPlan]:
+    """A page of the organisation's plans (every organisation's for None), newest first."""
+    query = select(FleetPlan).options(defer(FleetPlan.request))  # a list shows no request
+    if organisation_id is not None:
+        query = query.where(FleetPlan.organisation_id == organisation_id)
     return list(
         session.scalars(
-            select(FleetPlan)
-            .options(defer(FleetPlan.request))  # a list shows no request
-            .where(FleetPlan.organisation_id == organisation_id)
-            .order_by(FleetPlan.created_at.desc(), FleetPlan.id.desc())
+            query.order_by(FleetPlan.created_at.desc(), FleetPlan.id.desc())
             .offset(offset)
             .limit(limit)
         ).all()
     )
 
 
-def count_plans(session: Session, organisation_id: str) -> int:
-    query = select(func.count()).where(FleetPlan.organisation_id == organisation_id)
+def count_plans(session: Session, organisation_id: str | None) -> int:
+    query = select(func.count()).select_from(FleetPlan)
+    if organisation_id is not None:
+        query = query.where(FleetPlan.organisation_id == organisation_id)
     return session.scalar(query) or 0

@@ -102,22 +102,27 @@ def give_back(session: Session, slot_id: int, teu: int) -> None:
 
 
 def bookings_of(
-    session: Session, organisation_id: str, offset: int, limit: int
+    session: Session, organisation_id: str | None, offset: int, limit: int
 ) -> list[tuple[GateSlotBooking, GateSlot, str]]:
-    """A page of the organisation's bookings, newest first, each with its slot and terminal
-    code."""
-    rows = session.execute(
+    """A page of the organisation's bookings (every organisation's for None), newest first,
+    each with its slot and terminal code."""
+    query = (
         select(GateSlotBooking, GateSlot, FreightTerminal.code)
         .join(GateSlot, GateSlot.id == GateSlotBooking.slot_id)
         .join(FreightTerminal, FreightTerminal.id == GateSlot.terminal_id)
-        .where(GateSlotBooking.organisation_id == organisation_id)
-        .order_by(GateSlotBooking.created_at.desc(), GateSlotBooking.id.desc())
+    )
+    if organisation_id is not None:
+        query = query.where(GateSlotBooking.organisation_id == organisation_id)
+    rows = session.execute(
+        query.order_by(GateSlotBooking.created_at.desc(), GateSlotBooking.id.desc())
         .offset(offset)
         .limit(limit)
     ).all()
     return [(booking, slot, code) for booking, slot, code in rows]
 
 
-def count_bookings(session: Session, organisation_id: str) -> int:
-    query = select(func.count()).where(GateSlotBooking.organisation_id == organisation_id)
+def count_bookings(session: Session, organisation_id: str | None) -> int:
+    query = select(func.count()).select_from(GateSlotBooking)
+    if organisation_id is not None:
+        query = query.where(GateSlotBooking.organisation_id == organisation_id)
     return session.scalar(query) or 0

@@ -223,6 +223,26 @@ def test_who_may_queue_and_read_runs(client: TestClient) -> None:
     assert missing.json()["type"].endswith("clearing-run-not-found")
 
 
+def test_a_key_bound_to_one_operator_neither_queues_nor_reads_runs(client: TestClient) -> None:
+    """A run's totals cover every operator: an integration key bound to one operator (its own
+    accounting system) is refused here with clearing:read or clearing:post, as it is the trial
+    balance, and still reads its own share at GET /v1/clearing."""
+    everything = frozenset({Scope.CLEARING_READ, Scope.CLEARING_POST})
+    bound = bearer(Principal("atl-books", PrincipalKind.INTEGRATION, everything, operator_id="ATL"))
+    created = client.post("/v1/clearing/runs", json={"period": "2026-10"}, headers=admin())
+    assert created.status_code == 202, created.text
+    for response in (
+        client.post("/v1/clearing/runs", json={"period": "2026-10"}, headers=bound),
+        client.get("/v1/clearing/runs", headers=bound),
+        client.get(f"/v1/clearing/runs/{created.json()['id']}", headers=bound),
+    ):
+        assert response.status_code == 403, response.text
+        assert response.json()["type"].endswith("/forbidden")
+    assert (
+        client.get("/v1/clearing", params={"period": "2026-10"}, headers=bound).status_code == 200
+    )
+
+
 def test_the_monthly_tick(engine: object, settings_env: None) -> None:  # noqa: ARG001
     """Off without a day; before the day nothing; from the day on the previous month's run is
     queued once, however many ticks (or schedulers) follow, even after it is done."""

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from mobility.freight.fleet_plans.errors import FleetPlanInvalid
 from mobility.freight.fleet_plans.service import _check_webhook
 from mobility.freight.fleet_plans.webhook_url import WebhookUrlRefused, check_webhook_url
-from mobility.settings import get_settings
+from mobility.settings import Settings, get_settings
 
 
 @pytest.fixture
@@ -30,6 +31,15 @@ def resolver(*addresses: str) -> Any:
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in addresses]
 
     return resolve
+
+
+def test_a_short_secret_is_refused_without_showing_it() -> None:
+    """FLEET_WEBHOOK_SECRET signs with HMAC-SHA256: under 32 bytes the settings refuse it, and
+    the error masks the value."""
+    with pytest.raises(ValidationError, match="at least 32 bytes") as refused:
+        Settings(fleet_webhook_secret="short-secret-1")  # type: ignore[arg-type]
+    assert "short-secret-1" not in str(refused.value)
+    assert Settings(fleet_webhook_secret="").fleet_webhook_secret.get_secret_value() == ""  # type: ignore[arg-type]
 
 
 def test_no_secret_no_webhook(monkeypatch: pytest.MonkeyPatch) -> None:
