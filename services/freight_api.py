@@ -87,9 +87,14 @@ def _query(network: algo.FreightNetwork, body: RouteRequest | BookingRequest) ->
         raise FreightQueryInvalid(str(exc)) from exc
 
 
-def _capacity(session: Session, query: algo.FreightQuery) -> dict[algo.DepartureKey, int]:
+def _capacity(
+    session: Session, network: algo.FreightNetwork, query: algo.FreightQuery
+) -> dict[algo.DepartureKey, int]:
     return bookings.free_capacity(
-        session, query.earliest_departure - timedelta(days=1), query.deadline
+        session,
+        query.earliest_departure - timedelta(days=1),
+        query.deadline,
+        {code: service.capacity_teu for code, service in network.services_by_code.items()},
     )
 
 
@@ -171,7 +176,7 @@ def plan_routes(body: RouteRequest, session: SessionDep, _principal: Planner) ->
     factor = road_time_factor(session)
     try:
         result = algo.search_routes(
-            network, query, capacity=_capacity(session, query), road_time_factor=factor
+            network, query, capacity=_capacity(session, network, query), road_time_factor=factor
         )
     except algo.FreightQueryInvalid as exc:
         raise FreightQueryInvalid(str(exc)) from exc
@@ -252,7 +257,7 @@ def book_route(
             network,
             query,
             plan,
-            capacity=_capacity(session, query),
+            capacity=_capacity(session, network, query),
             road_time_factor=road_time_factor(session),
         )
     except algo.RouteInfeasible as exc:

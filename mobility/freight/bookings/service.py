@@ -11,7 +11,7 @@ reserved in a fixed order (service code, departure) so two bookings never deadlo
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -62,21 +62,31 @@ class BookingDraft:
 
 
 def free_capacity(
-    session: Session, start: datetime, end: datetime
+    session: Session,
+    start: datetime,
+    end: datetime,
+    service_capacity: Mapping[str, int] | None = None,
 ) -> dict[tuple[str, datetime], int]:
     """Free TEU of the departures between `start` and `end` that have bookings; the others
-    have their service's whole capacity free."""
+    have their service's whole capacity free. `service_capacity` (TEU by service code, from
+    the data set in force) overrides what a departure's row recorded at its first booking,
+    so a reload that changes a service's capacity applies to departures already booked."""
     rows = session.execute(
         select(
             FreightDepartureCapacity.service_code,
             FreightDepartureCapacity.departure_at,
-            FreightDepartureCapacity.capacity_teu - FreightDepartureCapacity.booked_teu,
+            FreightDepartureCapacity.capacity_teu,
+            FreightDepartureCapacity.booked_teu,
         ).where(
             FreightDepartureCapacity.departure_at >= start,
             FreightDepartureCapacity.departure_at <= end,
         )
     ).all()
-    return {(code, at): free for code, at, free in rows}
+    current = service_capacity or {}
+    return {
+        (code, at): max(0, current.get(code, capacity) - booked)
+        for code, at, capacity, booked in rows
+    }
 
 
 def find_by_key(session: Session, organisation_id: str, key: str) -> FreightBooking | None:
@@ -165,14 +175,17 @@ def _reserve(session: Session, item: Reservation) -> None:
         ["service_code", "departure_at"],
     )
     table = FreightDepartureCapacity
+    # Checked against the capacity of the data set in force (`item.capacity_teu`), recorded on
+    # the row as it fits: a reload that raised or lowered a service's capacity applies to its
+    # departures already booked (bookings above a lowered capacity stay; none is added).
     result = session.execute(
         update(table)
         .where(
             table.service_code == item.service_code,
             table.departure_at == item.departure_at,
-            table.booked_teu + item.teu <= table.capacity_teu,
+            table.booked_teu + item.teu <= item.capacity_teu,
         )
-        .values(booked_teu=table.booked_teu + item.teu)
+        .values(booked_teu=table.booked_teu + item.teu, capacity_teu=item.capacity_teu)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]

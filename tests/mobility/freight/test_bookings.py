@@ -258,3 +258,40 @@ def test_concurrent_cancels_release_once(engine: Engine, version_id: int) -> Non
     assert statuses == [BookingStatus.CANCELLED] * 8
     with Session(engine) as session:
         assert booked(session, "R-SPE-MLZ", TRAIN) == 10
+
+
+def test_a_reload_that_changes_capacity_applies_to_booked_departures(
+    engine: Engine, version_id: int
+) -> None:
+    """A departure's row records the capacity of its first booking; a later data set with a
+    larger capacity lets further bookings in, a smaller one admits none beyond it while the
+    bookings made stay; the search's free TEU follow the data set in force."""
+    window = (TRAIN - timedelta(days=1), TRAIN + timedelta(days=1))
+
+    def book(key: str, teu: int, capacity: int) -> bool:
+        """One request's transaction: committed when it fits, rolled back when it does not."""
+        with Session(engine) as session:
+            leg = ("R-SPE-MLZ", TRAIN)
+            try:
+                bookings.create_booking(
+                    session, draft(version_id, key, leg, teu=teu, capacity=capacity), NOW
+                )
+            except FreightRouteUnavailable:
+                session.rollback()
+                return False
+            session.commit()
+            return True
+
+    assert book("a", teu=4, capacity=4)
+    assert not book("b", teu=1, capacity=4)  # full at the capacity of that data set
+    with Session(engine) as session:
+        assert bookings.free_capacity(session, *window, {"R-SPE-MLZ": 10}) == {
+            ("R-SPE-MLZ", TRAIN): 6
+        }
+    assert book("c", teu=6, capacity=10)  # a data set with a larger train
+    assert not book("d", teu=1, capacity=8)  # a smaller one: nothing more fits
+    with Session(engine) as session:
+        assert booked(session, "R-SPE-MLZ", TRAIN) == 10
+        assert bookings.free_capacity(session, *window, {"R-SPE-MLZ": 8}) == {
+            ("R-SPE-MLZ", TRAIN): 0
+        }
